@@ -1,0 +1,43 @@
+# The README's commands. `make run` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STORE ?= data/store
+SEED := $(wildcard data/*.csv)
+
+.PHONY: run test lint format bench store clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/.runtime
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# Rebuild the seed store whenever a seed CSV changes.
+$(STORE)/CURRENT: $(SEED) $(VENV)/.runtime
+	$(PY) -m shelfwatch build --data data --store $(STORE)
+
+store: $(STORE)/CURRENT
+
+run: $(VENV)/.runtime $(STORE)/CURRENT
+	$(PY) -m streamlit run app.py
+
+test: $(VENV)/.dev
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: $(VENV)/.dev
+	$(PY) -m bench
+
+clean:
+	rm -rf $(STORE) .pytest_cache

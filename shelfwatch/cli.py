@@ -1,0 +1,328 @@
+"""The command line: ``python -m shelfwatch COMMAND``.
+
+Exit codes are a contract: 0 success, 1 input rejected (every problem printed as
+``FILE:LINE:COLUMN: what is wrong``, nothing published) or store unusable, 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from shelfwatch import exports, ingest, queries, store
+from shelfwatch.ingest import Rejected
+from shelfwatch.store import StoreError
+
+ISO_DATE = click.DateTime(formats=["%Y-%m-%d"])
+FORMATS = click.Choice(["csv", "json", "table"])
+_PROGRESS_MIN_BYTES = 8 * 1024 * 1024
+
+
+def _store_option(command: Callable) -> Callable:
+    return click.option(
+        "--store",
+        "store_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Store directory (default: $SHELFWATCH_STORE, else data/store).",
+    )(command)
+
+
+def _version_option(command: Callable) -> Callable:
+    return click.option(
+        "--data-version",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Read this published data version instead of the current one.",
+    )(command)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def _report_rejection(rejected: Rejected) -> None:
+    for problem in rejected.problems:
+        click.echo(str(problem), err=True)
+    click.echo(
+        f"rejected: {len(rejected.problems)} problem(s); nothing was published", err=True
+    )
+    sys.exit(1)
+
+
+class _Progress:
+    """A progress bar while large files are read; small files stay quiet."""
+
+    def __init__(self) -> None:
+        self._bar = None
+        self._done = 0
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if phase != "scan" or total < _PROGRESS_MIN_BYTES:
+            return
+        if self._bar is None:
+            self._bar = click.progressbar(length=total, label="reading", file=sys.stderr)
+            self._done = 0
+        self._bar.update(done - self._done)
+        self._done = done
+        if done >= total:
+            self._bar.render_finish()
+            self._bar = None
+            click.echo("validating and publishing…", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Shelfwatch: which retailers sell which brands, since when, and says who."""
+
+
+@main.command()
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=store.PROJECT_ROOT / "data",
+    show_default="data/",
+    help="Directory holding retailers.csv, brands.csv, observations.csv and the rest.",
+)
+@_store_option
+@click.option("--wait", type=float, default=0.0, help="Seconds to wait for another writer.")
+def build(data_dir: Path, store_dir: Path | None, wait: float) -> None:
+    """Publish a new version built from DIR's CSV files."""
+    target = store.resolve_store(store_dir)
+    started = time.perf_counter()
+    try:
+        number = ingest.build(data_dir, target, progress=_Progress(), wait_seconds=wait)
+    except Rejected as rejected:
+        _report_rejection(rejected)
+    except StoreError as exc:
+        _fail(str(exc))
+    click.echo(
+        f"published version {number} in {target} ({time.perf_counter() - started:.1f} s)"
+    )
+
+
+@main.command(name="ingest")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_store_option
+@click.option("--dry-run", is_flag=True, help="Validate only; publish nothing.")
+@click.option("--wait", type=float, default=0.0, help="Seconds to wait for another writer.")
+def ingest_command(file: Path, store_dir: Path | None, dry_run: bool, wait: float) -> None:
+    """Validate FILE (observations, CSV or Parquet) and publish it as a new version."""
+    target = store.resolve_store(store_dir)
+    try:
+        number = ingest.ingest(
+            file, target, dry_run=dry_run, progress=_Progress(), wait_seconds=wait
+        )
+    except Rejected as rejected:
+        _report_rejection(rejected)
+    except StoreError as exc:
+        _fail(str(exc))
+    if number is None:
+        click.echo(f"{file}: valid; nothing published (dry run)")
+    else:
+        click.echo(f"published version {number} in {target}")
+
+
+def _open(store_dir: Path | None, data_version: int | None):
+    try:
+        return store.open_version(store.resolve_store(store_dir), data_version)
+    except StoreError as exc:
+        _fail(str(exc))
+
+
+def _emit(frame: pd.DataFrame, fmt: str) -> None:
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == bool:
+            out[column] = out[column].map({True: "true", False: "false"})
+        elif pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.strftime("%Y-%m-%d")
+        elif out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(_text_cell)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        out.to_csv(buffer, index=False, lineterminator="\n")
+        click.echo(buffer.getvalue(), nl=False)
+    elif fmt == "json":
+        records = json.loads(out.to_json(orient="records", force_ascii=False))
+        click.echo(json.dumps(records, ensure_ascii=False, indent=1))
+    elif out.empty:
+        click.echo("(no rows)")
+    else:
+        click.echo(out.fillna("").to_string(index=False))
+
+
+def _text_cell(value: object) -> object:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return exports.neutralise_formula(value)
+
+
+STATUS_COLUMNS = [
+    "retailer_id", "brand_id", "status", "since", "disputed", "effective_on", "source_kind",
+    "confidence", "source_url",
+]
+CHANGE_COLUMNS = [
+    "retailer_id", "brand_id", "from_status", "to_status", "changed_on", "disputed",
+    "source_kind", "confidence", "source_url",
+]
+
+
+def _status_params(
+    as_of: dt.date, retailers: tuple[str, ...], brands: tuple[str, ...],
+    statuses: tuple[str, ...] = (), parents: tuple[str, ...] = (), lists: tuple[str, ...] = (),
+) -> dict[str, object]:
+    return {
+        "as_of": as_of, "retailers": list(retailers), "brands": list(brands),
+        "statuses": list(statuses), "parents": list(parents), "lists": list(lists),
+    }
+
+
+@main.command()
+@click.option("--as-of", "as_of", type=ISO_DATE, required=True, help="Date (YYYY-MM-DD).")
+@click.option("--retailer", "retailers", multiple=True, help="Retailer id (repeatable).")
+@click.option("--brand", "brands", multiple=True, help="Brand id (repeatable).")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@_store_option
+@_version_option
+def status(as_of, retailers, brands, fmt, store_dir, data_version) -> None:
+    """Status of every retailer × brand pair with data on a date."""
+    con = _open(store_dir, data_version)
+    frame = queries.run_query(
+        con, "status_as_of", _status_params(as_of.date(), retailers, brands)
+    )
+    _emit(frame[STATUS_COLUMNS], fmt)
+
+
+@main.command()
+@click.option("--start", type=ISO_DATE, required=True, help="From date (YYYY-MM-DD).")
+@click.option("--end", type=ISO_DATE, required=True, help="To date (YYYY-MM-DD).")
+@click.option("--retailer", "retailers", multiple=True, help="Retailer id (repeatable).")
+@click.option("--brand", "brands", multiple=True, help="Brand id (repeatable).")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@_store_option
+@_version_option
+def changes(start, end, retailers, brands, fmt, store_dir, data_version) -> None:
+    """Pairs whose status on --end differs from their status on --start."""
+    if start > end:
+        raise click.UsageError("--start must not be after --end")
+    con = _open(store_dir, data_version)
+    frame = queries.run_query(
+        con,
+        "changes_between",
+        {"start": start.date(), "end": end.date(), "retailers": list(retailers),
+         "brands": list(brands)},
+    )
+    _emit(frame[CHANGE_COLUMNS], fmt)
+
+
+@main.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(exports.FORMATS), required=True, help="File format."
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "--view",
+    type=click.Choice(["status", "evidence"]),
+    default="status",
+    show_default=True,
+    help="status: one row per pair as of --as-of; evidence: the observations themselves.",
+)
+@click.option("--as-of", "as_of", type=ISO_DATE, default=None, help="Date (default: today).")
+@click.option("--retailer", "retailers", multiple=True, help="Retailer id (repeatable).")
+@click.option("--brand", "brands", multiple=True, help="Brand id (repeatable).")
+@click.option("--status", "statuses", multiple=True, help="Status (repeatable).")
+@click.option("--parent", "parents", multiple=True, help="Parent company id (repeatable).")
+@click.option("--list", "lists", multiple=True, help="Designation list (repeatable).")
+@_store_option
+@_version_option
+def export(
+    fmt, out, view, as_of, retailers, brands, statuses, parents, lists, store_dir, data_version
+) -> None:
+    """Write a citable export (CSV, XLSX, Parquet or JSON) with provenance."""
+    target = store.resolve_store(store_dir)
+    con = _open(store_dir, data_version)
+    number = data_version or store.current_version(target)
+    day = as_of.date() if as_of else dt.date.today()
+    filters = {
+        "retailer": list(retailers), "brand": list(brands), "status": list(statuses),
+        "parent": list(parents), "list": list(lists),
+    }
+    if view == "status":
+        frame = queries.run_query(
+            con, "status_as_of",
+            _status_params(day, retailers, brands, statuses, parents, lists),
+        )
+    else:
+        frame = queries.run_query(
+            con, "explorer_observations",
+            {"retailers": list(retailers), "brands": list(brands), "parents": list(parents),
+             "lists": list(lists), "statuses": list(statuses), "source_kinds": None,
+             "confidences": None, "start": None, "end": day, "q": None, "max_rows": None},
+        )
+    provenance = exports.Provenance(
+        data_version=number,
+        as_of=day,
+        filters={"view": view, **filters},
+        generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+    )
+    out.write_bytes(exports.export_bytes(frame, provenance, fmt))
+    click.echo(f"wrote {len(frame)} rows to {out} (data version {number}, as of {day})")
+
+
+@main.command()
+@_store_option
+def versions(store_dir: Path | None) -> None:
+    """Published versions: when, from what input, how many rows."""
+    target = store.resolve_store(store_dir)
+    numbers = store.list_versions(target)
+    if not numbers:
+        _fail(f"no published version in {target}: run `python -m shelfwatch build` first")
+    current = store.current_version(target)
+    for number in numbers:
+        con = store.open_version(target, number)
+        try:
+            info = queries.run_query(con, "versions_published").set_index("version").loc[number]
+            inputs = queries.run_query(con, "version_inputs")
+        finally:
+            con.close()
+        mine = inputs[inputs["version"] == number]
+        marker = "*" if number == current else " "
+        click.echo(
+            f"{marker} v{number:<5} {pd.Timestamp(info['published_at']):%Y-%m-%d %H:%M:%S %Z}  "
+            f"{info['action']:<6} {info['observations']:>10,} observations "
+            f"{info['pairs']:>9,} pairs"
+        )
+        for row in mine.itertuples():
+            click.echo(f"        {row.file_name}  {row.rows:,} rows  sha256 {row.sha256[:16]}…")
+
+
+@main.command()
+@click.option("--retailers", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--brands", type=click.IntRange(min=1), default=200, show_default=True)
+@click.option("--observations", type=click.IntRange(min=1), default=100_000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+def demo(retailers: int, brands: int, observations: int, seed: int, out: Path) -> None:
+    """Write deterministic synthetic input files (same CSV schema) for any scale."""
+    from shelfwatch.demo import write_demo
+
+    started = time.perf_counter()
+    counts = write_demo(
+        out, retailers=retailers, brands=brands, observations=observations, seed=seed,
+        progress=lambda message: click.echo(message, err=True),
+    )
+    rows = ", ".join(f"{name} {count:,}" for name, count in counts.items())
+    click.echo(f"wrote {out} in {time.perf_counter() - started:.1f} s: {rows}")

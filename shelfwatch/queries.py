@@ -1,0 +1,82 @@
+"""The query catalog: one DuckDB query per ``queries/*.sql`` file, the file name is its name.
+
+Queries take ``$named`` parameters only; values are bound by DuckDB, never spliced into text.
+Each run uses its own cursor so one read-only connection can serve many threads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+QUERY_DIR = Path(__file__).resolve().parent.parent / "queries"
+_PARAMETER = re.compile(r"(?<![:$\w])\$([a-z_][a-z0-9_]*)")
+
+
+class QueryCatalogError(Exception):
+    """The catalog on disk is broken (duplicate or unknown query names)."""
+
+
+def load_catalog(directory: Path = QUERY_DIR) -> dict[str, str]:
+    """Every query by name. Fails on two files that would share a name (e.g. case only)."""
+    catalog: dict[str, str] = {}
+    for path in sorted(directory.glob("*.sql")):
+        name = path.stem.lower()
+        if name in catalog:
+            raise QueryCatalogError(f"duplicate query name {name!r} in {directory}")
+        catalog[name] = path.read_text(encoding="utf-8")
+    return catalog
+
+
+@cache
+def catalog() -> dict[str, str]:
+    return load_catalog()
+
+
+def query_text(name: str) -> str:
+    try:
+        return catalog()[name]
+    except KeyError:
+        raise QueryCatalogError(f"no query named {name!r} in {QUERY_DIR}") from None
+
+
+def parameters_of(sql: str) -> set[str]:
+    """The ``$names`` a query takes (comments excluded)."""
+    code = "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+    return set(_PARAMETER.findall(code))
+
+
+def normalise(value: object) -> object:
+    """Empty filters mean "no filter": bind them as NULL so the SQL's ``IS NULL`` branch applies."""
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return sorted(value) if value else None
+    if value == "":
+        return None
+    return value
+
+
+def run_query(
+    con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, object] | None = None
+) -> pd.DataFrame:
+    """Run catalog query ``name``; every parameter it declares must be given (None = no filter)."""
+    sql = query_text(name)
+    wanted = parameters_of(sql)
+    given = dict(params or {})
+    missing = wanted - given.keys()
+    extra = given.keys() - wanted
+    if missing or extra:
+        raise TypeError(
+            f"query {name!r} takes {sorted(wanted)}; missing {sorted(missing)}, "
+            f"unexpected {sorted(extra)}"
+        )
+    cursor = con.cursor()
+    try:
+        bound = {key: normalise(value) for key, value in given.items()}
+        return cursor.execute(sql, bound).df() if bound else cursor.execute(sql).df()
+    finally:
+        cursor.close()

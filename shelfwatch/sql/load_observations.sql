@@ -1,0 +1,34 @@
+-- Append the validated staged observations. obs_id continues the store's ingest order.
+-- Parameters: $input_file_id, $simple_lines (true: line = row + 2; else from staged_lines).
+insert into observations
+with base as (
+    select coalesce(max(obs_id), 0) as last_obs_id from observations
+),
+
+rows_in as (
+    select * from staged
+),
+
+final as (
+    select
+        base.last_obs_id + s._row + 1 as obs_id,
+        trim(s.retailer_id) as retailer_id,
+        trim(s.brand_id) as brand_id,
+        trim(s.status) as status,
+        trim(s.effective_on)::date as effective_on,
+        trim(s.source_url) as source_url,
+        coalesce(clean(s.source_kind), 'news_report') as source_kind,
+        coalesce(clean(s.confidence), 'medium') as confidence,
+        clean(s.reported_on)::date as reported_on,
+        coalesce(clean(s.channel), 'all') as channel,
+        nullif(s.quote, '') as quote,
+        nullif(s.note, '') as note,
+        clean(s.archive_url) as archive_url,
+        $input_file_id as input_file_id,
+        case when $simple_lines then s._row + 2 else l.line_no end as line_no
+    from rows_in as s
+    cross join base
+    left join staged_lines as l on l._row = s._row
+)
+
+select * from final order by obs_id;

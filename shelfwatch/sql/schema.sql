@@ -1,0 +1,91 @@
+-- The tables of one published store version. Input tables mirror the CSV files of
+-- DESIGN.md; derived tables are rebuilt from them on every publish.
+
+create table if not exists retailers (
+    retailer_id varchar not null,
+    name        varchar not null,
+    country     varchar,
+    kind        varchar,
+    website     varchar
+);
+
+create table if not exists brands (
+    brand_id varchar not null,
+    name     varchar not null,
+    category varchar
+);
+
+create table if not exists companies (
+    company_id varchar not null,
+    name       varchar not null,
+    country    varchar
+);
+
+-- Conflicting claims are kept as separate rows: no primary key on purpose.
+create table if not exists ownership (
+    brand_id   varchar not null,
+    company_id varchar not null,
+    valid_from date not null,
+    valid_to   date,
+    source_url varchar not null,
+    confidence varchar not null,
+    note       varchar
+);
+
+create table if not exists designations (
+    company_id   varchar not null,
+    list         varchar not null,
+    effective_on date not null,
+    ended_on     date,
+    source_url   varchar not null,
+    note         varchar
+);
+
+create table if not exists events (
+    date       date not null,
+    title      varchar not null,
+    kind       varchar not null,
+    url        varchar,
+    company_id varchar,
+    brand_id   varchar
+);
+
+-- obs_id is the global ingest order: the status rule's last tie-break ("ingested last").
+create table if not exists observations (
+    obs_id        bigint not null,
+    retailer_id   varchar not null,
+    brand_id      varchar not null,
+    status        varchar not null,
+    effective_on  date not null,
+    source_url    varchar not null,
+    source_kind   varchar not null,
+    confidence    varchar not null,
+    reported_on   date,
+    channel       varchar not null,
+    quote         varchar,
+    note          varchar,
+    archive_url   varchar,
+    input_file_id integer not null,
+    line_no       bigint
+);
+
+-- Every file ever published into this lineage, for provenance and duplicate batches.
+create table if not exists input_files (
+    input_file_id integer not null,
+    version       integer not null,
+    file_name     varchar not null,
+    role          varchar not null,
+    sha256        varchar not null,
+    rows          bigint not null,
+    bytes         bigint not null
+);
+
+create table if not exists version_info (
+    version        integer not null,
+    published_at   timestamptz not null,
+    action         varchar not null,
+    parent_version integer,
+    observations   bigint not null,
+    pairs          bigint not null,
+    shelfwatch     varchar not null
+);

@@ -1,0 +1,255 @@
+"""Versioned, immutable store snapshots.
+
+``STORE/vNNNNNN.duckdb`` files are never modified once published; ``STORE/CURRENT`` names the
+latest. A publish copies the current version (or starts empty), applies its change inside one
+transaction, rebuilds the derived status tables, checkpoints, fsyncs, renames the file into
+place and only then swaps ``CURRENT`` (write temp + rename). A crash at any point leaves the
+previous version intact and current.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import fcntl
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from shelfwatch import __version__
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_STORE = PROJECT_ROOT / "data" / "store"
+CURRENT_FILE = "CURRENT"
+LOCK_FILE = ".writer.lock"
+_VERSION_FILE = re.compile(r"^v(\d{6})\.duckdb$")
+
+# What a reader may do: nothing outside the file, and it cannot switch that back on.
+READER_CONFIG = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "lock_configuration": True,
+}
+
+
+class StoreError(Exception):
+    """A store problem with a message meant for the user."""
+
+
+class StoreBusy(StoreError):
+    """Another writer holds the lock."""
+
+
+class NoPublishedVersion(StoreError):
+    """The store has no CURRENT version yet."""
+
+
+class UnknownVersion(StoreError):
+    """A pinned version does not exist (any more)."""
+
+
+@dataclass(frozen=True)
+class PublishedVersion:
+    number: int
+    path: Path
+
+
+def resolve_store(store: str | os.PathLike[str] | None = None) -> Path:
+    """``--store`` if given, else ``$SHELFWATCH_STORE``, else ``data/store`` of the project."""
+    if store:
+        return Path(store)
+    env = os.environ.get("SHELFWATCH_STORE")
+    return Path(env) if env else DEFAULT_STORE
+
+
+def version_path(store: Path, number: int) -> Path:
+    return store / f"v{number:06d}.duckdb"
+
+
+def current_version(store: Path) -> int | None:
+    try:
+        text = (store / CURRENT_FILE).read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return None
+    match = _VERSION_FILE.match(text)
+    if not match:
+        raise StoreError(f"{store / CURRENT_FILE}: does not name a version file: {text!r}")
+    return int(match.group(1))
+
+
+def list_versions(store: Path) -> list[int]:
+    """Published versions, oldest first (files past CURRENT are unpublished crash leftovers)."""
+    current = current_version(store)
+    if current is None or not store.is_dir():
+        return []
+    numbers = []
+    for entry in store.iterdir():
+        match = _VERSION_FILE.match(entry.name)
+        if match and int(match.group(1)) <= current:
+            numbers.append(int(match.group(1)))
+    return sorted(numbers)
+
+
+def resolve_version(store: Path, number: int | None = None) -> PublishedVersion:
+    """The pinned version if given (and published), else the current one."""
+    current = current_version(store)
+    if current is None:
+        raise NoPublishedVersion(
+            f"no published version in {store}: run `python -m shelfwatch build` first"
+        )
+    if number is None:
+        number = current
+    path = version_path(store, number)
+    if number < 1 or number > current or not path.exists():
+        raise UnknownVersion(f"data version {number} does not exist in this store")
+    return PublishedVersion(number, path)
+
+
+def open_version(
+    store: Path, number: int | None = None, *, threads: int | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to a published version; use one ``.cursor()`` per query."""
+    version = resolve_version(store, number)
+    config: dict[str, object] = dict(READER_CONFIG)
+    if threads:
+        config["threads"] = threads
+    return duckdb.connect(str(version.path), read_only=True, config=config)
+
+
+@contextmanager
+def writer_lock(store: Path, wait_seconds: float = 0.0) -> Iterator[None]:
+    """One writer at a time: an flock on STORE/.writer.lock, released when the process dies."""
+    store.mkdir(parents=True, exist_ok=True)
+    path = store / LOCK_FILE
+    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole block
+    try:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "another process"
+                    raise StoreBusy(
+                        f"store {store} is busy: {holder} is publishing a version; "
+                        "try again when it has finished (or pass --wait SECONDS)"
+                    ) from None
+                time.sleep(0.1)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%SZ}")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_current(store: Path, number: int) -> None:
+    tmp = store / f".{CURRENT_FILE}.tmp"
+    with open(tmp, "w", encoding="ascii") as handle:
+        handle.write(version_path(store, number).name + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, store / CURRENT_FILE)
+    _fsync_path(store)
+
+
+def _remove_leftovers(store: Path, current: int | None) -> None:
+    """Drop what a crashed writer left: temp files and versions never made current."""
+    for entry in store.iterdir():
+        match = _VERSION_FILE.match(entry.name)
+        unpublished = match is not None and int(match.group(1)) > (current or 0)
+        if unpublished or entry.name.startswith(".v") or entry.name == f".{CURRENT_FILE}.tmp":
+            entry.unlink(missing_ok=True)
+
+
+def sql_text(name: str) -> str:
+    """Internal DDL/derivation SQL shipped with the package (not part of the query catalog)."""
+    return resources.files("shelfwatch").joinpath("sql", f"{name}.sql").read_text("utf-8")
+
+
+def derive_status(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(sql_text("derive_status"))
+
+
+Stage = Callable[[duckdb.DuckDBPyConnection, int], None]
+
+
+def publish(
+    store: Path,
+    stage: Stage,
+    *,
+    action: str,
+    fresh: bool = False,
+    wait_seconds: float = 0.0,
+) -> int:
+    """Publish a new version: ``stage(con, number)`` loads the change inside the transaction.
+
+    ``fresh`` starts from an empty database (a build) instead of a copy of the current version
+    (an ingest). Any exception from ``stage`` aborts: nothing is published.
+    """
+    with writer_lock(store, wait_seconds):
+        current = current_version(store)
+        _remove_leftovers(store, current)
+        number = (current or 0) + 1
+        tmp = store / f".v{number:06d}.duckdb.tmp"
+        try:
+            if current is not None and not fresh:
+                shutil.copyfile(version_path(store, current), tmp)
+            con = duckdb.connect(str(tmp))
+            try:
+                con.execute("begin transaction")
+                con.execute(sql_text("schema"))
+                stage(con, number)
+                derive_status(con)
+                con.execute(
+                    """
+                    insert into version_info
+                    select $number, $published_at, $action, $parent,
+                           (select count(*) from observations),
+                           (select count(*) from (select distinct retailer_id, brand_id
+                                                  from observations)),
+                           $shelfwatch
+                    """,
+                    {
+                        "number": number,
+                        "published_at": dt.datetime.now(dt.UTC),
+                        "action": action,
+                        "parent": None if fresh else current,
+                        "shelfwatch": __version__,
+                    },
+                )
+                con.execute("commit")
+                con.execute("checkpoint")
+            finally:
+                con.close()
+            _fsync_path(tmp)
+            os.replace(tmp, version_path(store, number))
+            _fsync_path(store)
+            _write_current(store, number)
+        except BaseException:
+            for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+            raise
+    return number
