@@ -121,6 +121,9 @@ def scan_bytes(path: Path, progress: ProgressFn | None = None) -> ScannedFile:
             line_base += complete.count(b"\n")
         if carry and not is_parquet:
             problems += _text_problems(name, carry, line_base)
+    binary = [p for p in problems if p.message.startswith("binary")]
+    if binary:
+        problems = binary[:1]  # one NUL means the whole file is not text: say it once
     if size == 0:
         problems.append(Problem(name, 1, "-", "empty file: no header and no rows"))
     return ScannedFile(path, digest.hexdigest(), size, newlines, last_byte == b"\n", problems)
@@ -227,11 +230,16 @@ def _stage(
         first_line = str(exc).strip().splitlines()[0]
         return [Problem(name, 1, "-", f"cannot read the file: {first_line}")], None
 
+    header = [row[0] for row in con.execute("describe staged_raw").fetchall()]
     problems = [
-        Problem(name, int(line), column, _reject_message(kind, message))
+        Problem(
+            name,
+            int(line),
+            f"field {len(header) + 1}" if kind == "TOO MANY COLUMNS" else column,
+            _reject_message(kind, message),
+        )
         for line, column, kind, message in rejects
     ]
-    header = [row[0] for row in con.execute("describe staged_raw").fetchall()]
     expected = COLUMNS[role]
     for column in REQUIRED_COLUMNS[role]:
         if column not in header:

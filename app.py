@@ -1,0 +1,17 @@
+"""Shelfwatch dashboard: which retailers sell which brands, since when, and says who."""
+
+import streamlit as st
+
+st.set_page_config(page_title="Shelfwatch", page_icon="🛒", layout="wide")
+
+PAGES = [
+    st.Page("pages/overview.py", title="Overview", icon="📊", url_path="overview", default=True),
+    st.Page("pages/timeline.py", title="Timeline", icon="📅", url_path="timeline"),
+    st.Page("pages/compare.py", title="Compare dates", icon="↔️", url_path="compare"),
+    st.Page("pages/profiles.py", title="Profiles", icon="🏷️", url_path="profiles"),
+    st.Page("pages/explore.py", title="Explore & export", icon="🔎", url_path="explore"),
+    st.Page("pages/data.py", title="Data & method", icon="📚", url_path="data"),
+]
+
+page = st.navigation(PAGES)
+page.run()  # each page draws the shared sidebar through shelfwatch.ui.context.current()

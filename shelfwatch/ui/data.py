@@ -1,0 +1,51 @@
+"""Cached access to the published store, keyed by data version and hashable parameters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from shelfwatch import queries, store
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _connection(path: str) -> duckdb.DuckDBPyConnection:
+    # One read-only handle per immutable version file; run_query takes a cursor per query.
+    return duckdb.connect(path, read_only=True, config=dict(store.READER_CONFIG))
+
+
+def _hashable(value: object) -> object:
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return tuple(sorted(value))
+    return value
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _cached_query(path: str, name: str, params: tuple[tuple[str, object], ...]) -> pd.DataFrame:
+    return queries.run_query(_connection(path), name, dict(params))
+
+
+def run(version_path: Path, name: str, params: Mapping[str, object] | None = None) -> pd.DataFrame:
+    """Run catalog query ``name`` on a version; results are cached per version and params."""
+    key = tuple(sorted((k, _hashable(v)) for k, v in (params or {}).items()))
+    return _cached_query(str(version_path), name, key)
+
+
+def latest_version(store_dir: Path) -> int | None:
+    """Read CURRENT on every rerun so a newly published version is picked up at once."""
+    return store.current_version(store_dir)
+
+
+def as_date(value: object) -> dt.date | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None

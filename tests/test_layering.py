@@ -1,0 +1,49 @@
+"""The core package never imports streamlit (only shelfwatch/ui/ may)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+CORE = sorted(
+    path for path in (PROJECT / "shelfwatch").rglob("*.py") if "ui" not in path.relative_to(
+        PROJECT / "shelfwatch"
+    ).parts
+)
+
+
+def test_core_modules_do_not_import_streamlit_in_a_fresh_interpreter():
+    modules = [
+        ".".join(path.relative_to(PROJECT).with_suffix("").parts) for path in CORE
+        if path.name != "__main__.py"
+    ]
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "leaked = sorted(m for m in sys.modules if m == 'streamlit' or m.startswith('streamlit.'))\n"
+        "print(','.join(leaked))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""
+    assert len(modules) >= 7
+
+
+def test_no_core_source_mentions_a_streamlit_import():
+    offenders = []
+    for path in CORE:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            if any(name == "streamlit" or name.startswith("streamlit.") for name in names):
+                offenders.append(str(path.relative_to(PROJECT)))
+    assert offenders == []
