@@ -252,17 +252,15 @@ def _stage(
     if any(p.line == 1 for p in problems):
         return problems, None
 
-    con.execute("drop table if exists staged_all")
-    con.execute(
-        "create temp table staged_all as "
-        "select * from query_table($template) union all by name select * from staged_raw",
-        {"template": f"template_{role}"},
-    )
-    # Row ids inside an open transaction start at an offset but follow insertion (= file) order.
+    # Row ids inside an open transaction start at an offset but follow insertion (= file)
+    # order; the empty template adds any optional column the file left out.
     con.execute("drop table if exists staged")
     con.execute(
-        "create temp table staged as select rowid - min(rowid) over () as _row, * from staged_all"
+        "create temp table staged as select * from query_table($template) union all by name "
+        "select rowid - (select min(rowid) from staged_raw) as _row, * from staged_raw",
+        {"template": f"template_{role}"},
     )
+    con.execute("drop table staged_raw")
     rows = _staged_rows(con)
     if rows == 0:
         problems.append(Problem(name, 2, "-", "empty file: a header but no rows"))

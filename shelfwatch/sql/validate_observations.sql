@@ -1,94 +1,123 @@
 -- Problems in the staged observations file: (_row, column_name, message, other_row).
 -- Parameters: $today (effective_on and reported_on may not lie after it).
+-- One pass computes every check of a row as a list of problems (null = fine), so a
+-- 10-million-row file is read once, not once per check.
 with rows_in as (
     select * from staged
 ),
 
-problems as (
-    select _row, 'retailer_id' as column_name, 'required value is empty' as message,
-           null::bigint as other_row
-    from rows_in where blank(retailer_id)
-    union all
-    select _row, 'retailer_id', 'not an id (lowercase letters, digits, hyphens): ' || shown(retailer_id), null
-    from rows_in where not blank(retailer_id) and not is_slug(retailer_id)
-    union all
-    select s._row, 'retailer_id', 'unknown retailer ' || shown(s.retailer_id) || ' (not in retailers)', null
-    from rows_in as s anti join retailers as r on r.retailer_id = trim(s.retailer_id)
-    where is_slug(s.retailer_id)
-    union all
-    select _row, 'brand_id', 'required value is empty', null
-    from rows_in where blank(brand_id)
-    union all
-    select _row, 'brand_id', 'not an id (lowercase letters, digits, hyphens): ' || shown(brand_id), null
-    from rows_in where not blank(brand_id) and not is_slug(brand_id)
-    union all
-    select s._row, 'brand_id', 'unknown brand ' || shown(s.brand_id) || ' (not in brands)', null
-    from rows_in as s anti join brands as b on b.brand_id = trim(s.brand_id)
-    where is_slug(s.brand_id)
-    union all
-    select _row, 'status', 'required value is empty', null
-    from rows_in where blank(status)
-    union all
-    select _row, 'status', 'unknown status ' || shown(status)
-        || ' (expected stocked, exiting, unavailable or removed)', null
+checked as (
+    select
+        s._row,
+        list_filter([
+            case
+                when blank(s.retailer_id) then {'c': 'retailer_id', 'm': 'required value is empty'}
+                when not is_slug(s.retailer_id) then {'c': 'retailer_id',
+                    'm': 'not an id (lowercase letters, digits, hyphens): ' || shown(s.retailer_id)}
+                when r.retailer_id is null then {'c': 'retailer_id',
+                    'm': 'unknown retailer ' || shown(s.retailer_id) || ' (not in retailers)'}
+            end,
+            case
+                when blank(s.brand_id) then {'c': 'brand_id', 'm': 'required value is empty'}
+                when not is_slug(s.brand_id) then {'c': 'brand_id',
+                    'm': 'not an id (lowercase letters, digits, hyphens): ' || shown(s.brand_id)}
+                when b.brand_id is null then {'c': 'brand_id',
+                    'm': 'unknown brand ' || shown(s.brand_id) || ' (not in brands)'}
+            end,
+            case
+                when blank(s.status) then {'c': 'status', 'm': 'required value is empty'}
+                when trim(s.status) not in ('stocked', 'exiting', 'unavailable', 'removed')
+                    then {'c': 'status', 'm': 'unknown status ' || shown(s.status)
+                        || ' (expected stocked, exiting, unavailable or removed)'}
+            end,
+            case
+                when blank(s.effective_on) then {'c': 'effective_on', 'm': 'required value is empty'}
+                when not is_iso_date(s.effective_on) then {'c': 'effective_on',
+                    'm': 'not a real date in YYYY-MM-DD form: ' || shown(s.effective_on)}
+                when trim(s.effective_on)::date > $today::date then {'c': 'effective_on',
+                    'm': 'date ' || shown(s.effective_on) || ' is after today ('
+                        || strftime($today::date, '%Y-%m-%d') || '); record a planned exit as an '
+                        || '"exiting" observation dated when it was announced'}
+            end,
+            case
+                when blank(s.source_url) then {'c': 'source_url', 'm': 'required value is empty'}
+                when not is_http_url(s.source_url) then {'c': 'source_url',
+                    'm': 'not an http(s) URL: ' || shown(s.source_url)}
+            end,
+            case
+                when not blank(s.source_kind) and trim(s.source_kind) not in
+                    ('statement', 'listing_check', 'legal_filing', 'news_report', 'brand_claim')
+                    then {'c': 'source_kind', 'm': 'unknown source_kind ' || shown(s.source_kind)
+                        || ' (expected statement, listing_check, legal_filing, news_report or '
+                        || 'brand_claim)'}
+            end,
+            case
+                when not blank(s.confidence) and trim(s.confidence) not in ('high', 'medium', 'low')
+                    then {'c': 'confidence', 'm': 'unknown confidence ' || shown(s.confidence)
+                        || ' (expected high, medium or low)'}
+            end,
+            case
+                when blank(s.reported_on) then null
+                when not is_iso_date(s.reported_on) then {'c': 'reported_on',
+                    'm': 'not a real date in YYYY-MM-DD form: ' || shown(s.reported_on)}
+                when trim(s.reported_on)::date > $today::date then {'c': 'reported_on',
+                    'm': 'date ' || shown(s.reported_on) || ' is after today'}
+            end,
+            case
+                when not blank(s.channel)
+                    and trim(s.channel) not in ('all', 'store', 'online', 'marketplace')
+                    then {'c': 'channel', 'm': 'unknown channel ' || shown(s.channel)
+                        || ' (expected all, store, online or marketplace)'}
+            end,
+            case
+                when not blank(s.archive_url) and not is_http_url(s.archive_url)
+                    then {'c': 'archive_url', 'm': 'not an http(s) URL: ' || shown(s.archive_url)}
+            end
+        ], lambda problem: problem is not null) as problems
+    from rows_in as s
+    left join retailers as r on r.retailer_id = trim(s.retailer_id)
+    left join brands as b on b.brand_id = trim(s.brand_id)
+),
+
+value_problems as (
+    select _row, problem.c as column_name, problem.m as message, null::bigint as other_row
+    from (select _row, unnest(problems) as problem from checked where len(problems) > 0)
+),
+
+-- Exact duplicate lines: hash first, then compare the few candidates column by column.
+hashed as (
+    select
+        _row,
+        hash(retailer_id, brand_id, status, effective_on, source_url, source_kind, confidence,
+             reported_on, channel, quote, note, archive_url) as row_hash
     from rows_in
-    where not blank(status) and trim(status) not in ('stocked', 'exiting', 'unavailable', 'removed')
-    union all
-    select _row, 'effective_on', 'required value is empty', null
-    from rows_in where blank(effective_on)
-    union all
-    select _row, 'effective_on', 'not a real date in YYYY-MM-DD form: ' || shown(effective_on), null
-    from rows_in where not blank(effective_on) and not is_iso_date(effective_on)
-    union all
-    select _row, 'effective_on', 'date ' || shown(effective_on) || ' is after today ('
-        || strftime($today::date, '%Y-%m-%d')
-        || '); record a planned exit as an "exiting" observation dated when it was announced', null
-    from rows_in where is_iso_date(effective_on) and trim(effective_on)::date > $today::date
-    union all
-    select _row, 'source_url', 'required value is empty', null
-    from rows_in where blank(source_url)
-    union all
-    select _row, 'source_url', 'not an http(s) URL: ' || shown(source_url), null
-    from rows_in where not blank(source_url) and not is_http_url(source_url)
-    union all
-    select _row, 'source_kind', 'unknown source_kind ' || shown(source_kind)
-        || ' (expected statement, listing_check, legal_filing, news_report or brand_claim)', null
-    from rows_in
-    where not blank(source_kind)
-      and trim(source_kind) not in
-          ('statement', 'listing_check', 'legal_filing', 'news_report', 'brand_claim')
-    union all
-    select _row, 'confidence', 'unknown confidence ' || shown(confidence)
-        || ' (expected high, medium or low)', null
-    from rows_in where not blank(confidence) and trim(confidence) not in ('high', 'medium', 'low')
-    union all
-    select _row, 'reported_on', 'not a real date in YYYY-MM-DD form: ' || shown(reported_on), null
-    from rows_in where not blank(reported_on) and not is_iso_date(reported_on)
-    union all
-    select _row, 'reported_on', 'date ' || shown(reported_on) || ' is after today', null
-    from rows_in where is_iso_date(reported_on) and trim(reported_on)::date > $today::date
-    union all
-    select _row, 'channel', 'unknown channel ' || shown(channel)
-        || ' (expected all, store, online or marketplace)', null
-    from rows_in
-    where not blank(channel) and trim(channel) not in ('all', 'store', 'online', 'marketplace')
-    union all
-    select _row, 'archive_url', 'not an http(s) URL: ' || shown(archive_url), null
-    from rows_in where not blank(archive_url) and not is_http_url(archive_url)
-    union all
-    select _row, '-', 'duplicate row', first_row
+),
+
+candidates as (
+    select r.*
+    from rows_in as r
+    join hashed as h using (_row)
+    semi join (
+        select row_hash from hashed group by row_hash having count(*) > 1
+    ) as twice using (row_hash)
+),
+
+duplicate_problems as (
+    select _row, '-' as column_name, 'duplicate row' as message, first_row as other_row
     from (
         select _row, min(_row) over (
             partition by retailer_id, brand_id, status, effective_on, source_url, source_kind,
                          confidence, reported_on, channel, quote, note, archive_url
         ) as first_row
-        from rows_in
+        from candidates
     )
     where _row > first_row
 ),
 
 final as (
-    select * from problems
+    select * from value_problems
+    union all
+    select * from duplicate_problems
 )
 
 select * from final order by _row, column_name;
