@@ -56,6 +56,12 @@ CHANNELS = ("all", "store", "online", "marketplace")
 EVENT_KINDS = ("regulatory", "reporting", "legal", "context")
 
 _CHUNK = 16 * 1024 * 1024
+# Optional columns a file left out are added empty; the names come from COLUMNS, not input.
+_ADD_COLUMN = {
+    column: 'alter table staged_raw add column "' + column + '" varchar'
+    for columns in COLUMNS.values()
+    for column in columns
+}
 ProgressFn = Callable[[str, int, int], None]
 
 
@@ -201,6 +207,7 @@ def _stage(
     """Read the file into temp table ``staged``: all text, every column, file order."""
     name = _display(scanned.path)
     path = str(scanned.path)
+    con.execute("drop view if exists staged")
     con.execute("drop table if exists staged_raw")
     con.execute("drop table if exists reject_errors")
     con.execute("drop table if exists reject_scans")
@@ -252,15 +259,16 @@ def _stage(
     if any(p.line == 1 for p in problems):
         return problems, None
 
-    # Row ids inside an open transaction start at an offset but follow insertion (= file)
-    # order; the empty template adds any optional column the file left out.
-    con.execute("drop table if exists staged")
+    for column in expected:
+        if column not in header:
+            con.execute(_ADD_COLUMN[column])
+    # A view, not a copy: row ids inside an open transaction start at an offset but follow
+    # insertion (= file) order, so _row is the 0-based record number.
+    con.execute("drop view if exists staged")
     con.execute(
-        "create temp table staged as select * from query_table($template) union all by name "
-        "select rowid - (select min(rowid) from staged_raw) as _row, * from staged_raw",
-        {"template": f"template_{role}"},
+        "create temp view staged as "
+        "select rowid - (select min(rowid) from staged_raw) as _row, * from staged_raw"
     )
-    con.execute("drop table staged_raw")
     rows = _staged_rows(con)
     if rows == 0:
         problems.append(Problem(name, 2, "-", "empty file: a header but no rows"))
