@@ -104,11 +104,19 @@ def parse_params(
             parsed.version = int(raw)
         else:
             parsed.notices.append(f"Ignored v={_show(raw)}: not a data version number.")
-    if parsed.dates.get("start") and parsed.dates.get("end"):
-        if parsed.dates["start"] > parsed.dates["end"]:
-            parsed.notices.append("Ignored start and end: start was after end.")
-            del parsed.dates["start"], parsed.dates["end"]
+    start, end = parsed.dates.get("start"), parsed.dates.get("end")
+    if start and end and start > end:
+        parsed.notices.append("Ignored start and end: start was after end.")
+        del parsed.dates["start"], parsed.dates["end"]
     return parsed
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape Markdown so text from a URL is shown, never interpreted."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def format_value(value: object) -> str | None:

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from shelfwatch import store, urlstate
 from shelfwatch.ui import data
@@ -51,7 +52,7 @@ class View:
 
 
 def _raw_params() -> dict[str, str]:
-    return {key: st.query_params.get(key, "") for key in st.query_params.keys()}
+    return {key: st.query_params.get(key, "") for key in st.query_params}
 
 
 def set_param(name: str, value: object) -> None:
@@ -152,6 +153,12 @@ def current() -> View:
     Each page draws the shared sidebar itself rather than app.py, so the frame is the same
     however the page script is started (st.navigation, AppTest, a rerun of the page alone).
     """
+    if PagesManager.uses_pages_directory:
+        # A fresh server whose first request was a direct page link runs that page on its own,
+        # Streamlit's legacy pages/ mode, until some run calls st.navigation. Switch the
+        # process to app.py's navigation and rerun, so every page always has the app's frame.
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     view = sidebar()
     if view is None:
         st.stop()
@@ -159,8 +166,9 @@ def current() -> View:
 
 
 def show_notices(view: View) -> None:
+    # Notices quote URL text: escape it so a crafted link cannot inject Markdown.
     for notice in view.params.notices:
-        st.info(notice, icon="ℹ️")
+        st.info(urlstate.escape_markdown(notice), icon="ℹ️")
 
 
 def _initial(key: str, value: object) -> None:
@@ -177,8 +185,13 @@ def date_filter(
     default: dt.date,
     help: str | None = None,
     container=None,
+    keep_default_in_url: bool = True,
 ) -> dt.date:
-    """A date widget bound to URL parameter ``name``, clamped to the data's range."""
+    """A date widget bound to URL parameter ``name``, clamped to the data's range.
+
+    ``keep_default_in_url=False`` leaves the parameter out while it holds its default (a
+    window's open ends), so links and export filters list only what the user chose.
+    """
     low = min(view.first_date, default, EARLIEST_DATE)
     high = max(view.last_date, dt.date.today(), default)
     wanted = view.params.dates.get(name, default)
@@ -194,7 +207,7 @@ def date_filter(
     value = target.date_input(label, key=key, min_value=low, max_value=high, help=help,
                               format="YYYY-MM-DD")
     value = value or default
-    set_param(name, value)
+    set_param(name, value if keep_default_in_url or value != default else None)
     return value
 
 
@@ -251,7 +264,7 @@ def choice_filter(
 
 def permalink(view: View, extra: Iterable[tuple[str, str]] = ()) -> str:
     """This exact view as a link: every current parameter plus the pinned data version."""
-    params = {key: st.query_params.get(key) for key in st.query_params.keys()}
+    params = {key: st.query_params.get(key) for key in st.query_params}
     params["v"] = str(view.version)
     params["as_of"] = view.as_of.isoformat()
     params.update(dict(extra))

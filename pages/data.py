@@ -1,0 +1,300 @@
+"""Data & method: what the data is, how a status is decided, where it comes from, how to cite."""
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from shelfwatch import charts, exports, queries, store
+from shelfwatch.ui import context, downloads
+
+STATUS_MEANINGS = {
+    "stocked": "The retailer sells the brand.",
+    "exiting": "The retailer announced it will stop selling the brand, but still sells it.",
+    "unavailable": "Listed by the retailer, but it cannot be bought.",
+    "removed": "The retailer does not sell the brand.",
+    charts.NO_DATA: "No observation of the pair up to that date. Never shown as stocked or "
+    "removed: we simply do not know.",
+}
+SOURCE_KIND_MEANINGS = {
+    "statement": "The retailer (or the brand) said so on the record.",
+    "listing_check": "Someone checked the retailer's listings: site search, product pages.",
+    "legal_filing": "A court filing, an attorney general's complaint or a regulatory filing.",
+    "news_report": "A reporter's account without a direct statement (the default).",
+    "brand_claim": "The brand's own claim, e.g. its list of authorised retailers.",
+}
+CONFIDENCE_MEANINGS = {
+    "high": "Direct, specific and dated evidence.",
+    "medium": "Credible but indirect or approximately dated (the default).",
+    "low": "Weak or second-hand; kept so that it can be checked and weighed.",
+}
+STATUS_RULE = """
+For a retailer × brand pair and a date:
+
+1. Only observations effective **on or before** the date count. A pair with none has
+   **no data**: it is never shown as stocked or removed.
+2. When several observations share a date, **one wins**: the highest confidence, then the
+   strongest kind of source (order below), then the latest report date (no report date counts
+   as the oldest), then the one recorded last.
+3. The status on the date is the status of the winner on the **latest** such date.
+4. **Since** is the first date of the unbroken run of that status: consecutive winners with
+   the same status merge into one interval.
+5. **Disputed** means another observation of the pair, dated within 30 days of the winner's
+   (and not after the date), disagrees on whether the brand is sold — sold is stocked or
+   exiting, not sold is unavailable or removed.
+
+The channel (store, online, marketplace) is kept as evidence detail; the status is per
+retailer × brand. Each version stores these statuses as intervals when it is published, so
+every page, export and the command line give the same answer.
+"""
+TOP_BARS = 15
+
+view = context.current()
+context.show_notices(view)
+
+st.title("Data & method")
+st.caption(
+    "What the data is, how a status is decided, where every fact comes from, and how to cite it."
+)
+
+try:
+    with st.spinner("Reading the data…"):
+        bounds = view.query("data_bounds").iloc[0]
+        versions = view.query("versions_published")
+        inputs = view.query("version_inputs")
+        coverage = view.query("coverage_counts")
+        sources = view.query("sources")
+except (duckdb.Error, queries.QueryCatalogError, store.StoreError, OSError) as exc:
+    st.error(
+        f"Could not read data version {view.version}. Reload the page; if it persists, "
+        "tell the maintainers what you did and the message below."
+    )
+    st.text(str(exc))  # plain text: the message may quote data
+    st.stop()
+
+cells = st.columns(5)
+cells[0].metric("Data version", view.version)
+cells[1].metric("Observations", f"{int(bounds['observations']):,}")
+cells[2].metric("Retailer × brand pairs", f"{int(bounds['pairs']):,}")
+cells[3].metric("Sources", f"{int(bounds['sources']):,}")
+cells[4].metric("Span", f"{view.first_date:%Y} – {view.last_date:%Y}")
+
+# --- How to cite, and the whole dataset ---------------------------------------------------
+cite, full = st.columns(2, gap="large")
+with cite:
+    st.subheader("How to cite")
+    dataset = downloads.Download(
+        fetch=downloads.query_fetcher(
+            view.path,
+            "explorer_observations",
+            {
+                "retailers": None,
+                "brands": None,
+                "parents": None,
+                "lists": None,
+                "statuses": None,
+                "source_kinds": None,
+                "confidences": None,
+                "start": None,
+                "end": None,
+                "q": None,
+                "max_rows": None,
+            },
+        ),
+        data_version=view.version,
+        as_of=None,
+        title="Shelfwatch all observations",
+        permalink=context.permalink(view),
+    )
+    st.code(dataset.provenance().citation(), language=None, wrap_lines=True)
+    st.caption(
+        "Name the data version: it never changes once published, so anyone can check your "
+        "figures against it. A table exported from Explore & export carries its own citation "
+        "with the date and the filters, and a permalink that reopens the same view."
+    )
+with full:
+    st.subheader("Download the full dataset")
+    st.caption(
+        f"All {int(bounds['observations']):,} observations of data version {view.version}, "
+        "each with its source, its brand's parent companies at the time, and the provenance "
+        "block. The file is made when you click."
+    )
+    downloads.download_buttons(dataset, key="dataset", rows=int(bounds["observations"]))
+
+# --- Statuses and the rule -----------------------------------------------------------------
+st.header("What a status means")
+legend = pd.DataFrame(
+    {
+        "Status": [charts.status_label(s) for s in charts.STATUS_ORDER],
+        "Colour": [charts.STATUS_STYLES[s].colour for s in charts.STATUS_ORDER],
+        "Meaning": [STATUS_MEANINGS[s] for s in charts.STATUS_ORDER],
+    }
+)
+st.table(
+    legend.style.map(
+        lambda colour: f"background-color: {colour}; color: {colour}", subset=["Colour"]
+    ),
+    hide_index=True,
+)
+st.caption(
+    "One palette on every page, chosen to be readable with colour-blindness, and never the only "
+    "cue: each status also has its symbol and its name."
+)
+
+st.subheader("The status rule")
+st.markdown(STATUS_RULE)
+
+left, right = st.columns(2, gap="large")
+with left:
+    st.subheader("Kinds of source, strongest first")
+    st.table(
+        pd.DataFrame(
+            {
+                "Kind": [k.replace("_", " ") for k in context.SOURCE_KIND_OPTIONS],
+                "Meaning": [SOURCE_KIND_MEANINGS[k] for k in context.SOURCE_KIND_OPTIONS],
+            },
+            index=range(1, len(context.SOURCE_KIND_OPTIONS) + 1),
+        )
+    )
+with right:
+    st.subheader("Confidence, strongest first")
+    st.table(
+        pd.DataFrame(
+            {
+                "Confidence": context.CONFIDENCE_OPTIONS,
+                "Meaning": [CONFIDENCE_MEANINGS[c] for c in context.CONFIDENCE_OPTIONS],
+            },
+            index=range(1, len(context.CONFIDENCE_OPTIONS) + 1),
+        )
+    )
+st.caption(
+    "Confidence decides first, then the kind of source: a high-confidence news report beats a "
+    "medium-confidence statement made on the same date. Missing values default to a news "
+    "report of medium confidence."
+)
+
+# --- Coverage --------------------------------------------------------------------------------
+st.header("Coverage")
+st.caption(
+    "How many observations the data holds, per retailer, per brand and per year (of the date "
+    "each observation takes effect). Few observations means little is known, not that nothing "
+    "happened."
+)
+panels = st.columns(3, gap="medium")
+for panel, (dimension, title) in zip(
+    panels,
+    (("retailer", "Per retailer"), ("brand", "Per brand"), ("year", "Per year")),
+    strict=True,
+):
+    counts = coverage[coverage["dimension"] == dimension][["key", "label", "observations"]]
+    with panel:
+        st.subheader(title)
+        if counts.empty:
+            st.caption("No observations.")
+            continue
+        if dimension == "year":
+            # Every year of the span, so a year without observations shows as a gap, not missing.
+            years = counts.set_index(counts["key"].astype(int))["observations"]
+            years = years.reindex(range(years.index.min(), years.index.max() + 1), fill_value=0)
+            table = pd.DataFrame({"year": years.index.astype(str), "observations": years.values})
+            st.bar_chart(
+                table,
+                x="year",
+                y="observations",
+                x_label="",
+                y_label="observations",
+                sort=False,
+                height=260,
+            )
+            st.dataframe(
+                table,
+                hide_index=True,
+                height=min(35 * (len(table) + 1) + 3, 300),
+                column_config={"year": "Year", "observations": "Observations"},
+            )
+            continue
+        st.bar_chart(
+            counts.head(TOP_BARS),
+            x="label",
+            y="observations",
+            x_label="",
+            y_label="observations",
+            horizontal=True,
+            sort="-observations",
+            height=260,
+        )
+        if len(counts) > TOP_BARS:
+            st.caption(f"The {TOP_BARS} with the most observations; all of them in the table.")
+        st.dataframe(
+            counts,
+            hide_index=True,
+            height=min(35 * (len(counts) + 1) + 3, 300),
+            column_config={"key": "Id", "label": "Name", "observations": "Observations"},
+        )
+
+# --- Sources ---------------------------------------------------------------------------------
+st.header("Sources")
+st.caption(
+    f"Every source cited by an observation in data version {view.version} "
+    f"({len(sources):,}), with how much it backs. Click one to open it; the Explore page's "
+    "evidence view shows the observations it supports (search its address)."
+)
+downloads.show_table(
+    sources,
+    {
+        "source_url": "Source",
+        "source_kinds": "Kinds",
+        "observations": "Observations",
+        "first_date": st.column_config.DateColumn("First", format="YYYY-MM-DD"),
+        "last_date": st.column_config.DateColumn("Last", format="YYYY-MM-DD"),
+        "retailers": "Retailers",
+        "brands": "Brands",
+    },
+    show_host=False,
+    key="sources_table",
+)
+
+# --- Versions --------------------------------------------------------------------------------
+st.header("Published versions")
+st.caption(
+    f"You are reading data version {view.version} (the latest is {view.latest}). A published "
+    "version never changes: add `v=` and its number to any link to pin it. Each version "
+    "records when it was published and the exact input files it was built from."
+)
+published_at = st.column_config.DatetimeColumn(
+    "Published (UTC)", format="YYYY-MM-DD HH:mm:ss", timezone="UTC"
+)
+st.dataframe(
+    versions,
+    hide_index=True,
+    column_config={
+        "version": st.column_config.NumberColumn("Version", format="%d"),
+        "published_at": published_at,
+        "action": "Action",
+        "parent_version": st.column_config.NumberColumn("Built on version", format="%d"),
+        "observations": "Observations",
+        "pairs": "Pairs",
+        "shelfwatch": "Software",
+    },
+)
+st.subheader("Input files")
+st.dataframe(
+    inputs,
+    hide_index=True,
+    column_order=["version", "published_at", "file_name", "role", "rows", "bytes", "sha256"],
+    column_config={
+        "version": st.column_config.NumberColumn("Version", format="%d"),
+        "file_name": "File",
+        "role": "Role",
+        "rows": st.column_config.NumberColumn("Rows", format="%d"),
+        "bytes": st.column_config.NumberColumn("Bytes", format="%d"),
+        "sha256": st.column_config.TextColumn(
+            "SHA-256", width="large", help="Check a copy of the file with `sha256sum FILE`."
+        ),
+        "published_at": published_at,
+    },
+)
+st.caption(
+    f"Page generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. Licence: {exports.LICENCE}."
+)
