@@ -3,7 +3,14 @@ readers), and colour is never the only cue: every status also has a symbol and a
 
 from __future__ import annotations
 
+import html
+import textwrap
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
 
 
 @dataclass(frozen=True)
@@ -29,3 +36,871 @@ def status_label(status: str | None) -> str:
     """'● Stocked' — the symbol and word that accompany a status everywhere."""
     style = STATUS_STYLES[status or NO_DATA]
     return f"{style.symbol} {style.label}"
+
+
+# --- Timelines (Gantt charts of status intervals and ownership claims) --------------------------
+#
+# Data from the files reaches plotly only through ``_plain``: plotly renders a small subset of
+# HTML in every label, tick and hover text, so ``<`` ``>`` ``&`` are escaped as entities, which it
+# shows literally. Bars are drawn the way px.timeline draws them: ``base`` = start date, ``x`` =
+# length in milliseconds on a date axis.
+
+_DAY = pd.Timedelta(days=1)
+_TEXT_ON_BAR = "#1A1A1A"
+_EVENT_COLOUR = "#555555"
+# Okabe–Ito colours the status palette does not use, then greys: owners never look like statuses.
+_COMPANY_COLOURS = ("#0072B2", "#CC79A7", "#F0E442", "#000000", "#777777", "#AAAAAA")
+_CONFIDENCE_OPACITY = {"high": 1.0, "medium": 0.7, "low": 0.45}
+
+
+def _plain(value: object, limit: int | None = None) -> str:
+    """Data as text for a plotly string: missing → '', long → cut, markup → entities."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    text = str(value)
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return html.escape(text, quote=False)
+
+
+def _wrapped(value: object, width: int = 70, limit: int = 300) -> str:
+    """Plain text cut to ``limit``, wrapped with <br> every ``width`` characters (hover labels)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    text = str(value)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return "<br>".join(html.escape(line, quote=False) for line in textwrap.wrap(text, width))
+
+
+def _flag(value: object) -> bool:
+    return value is not None and not pd.isna(value) and bool(value)
+
+
+def _day(value: object) -> pd.Timestamp | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return pd.Timestamp(value).normalize()
+
+
+def _iso(value: pd.Timestamp | None) -> str:
+    return "" if value is None else value.strftime("%Y-%m-%d")
+
+
+def _unique_labels(labels: list[str], extras: list[str]) -> list[str]:
+    """Make category labels unique (plotly would merge equal rows) by adding ``extras``."""
+    counts: dict[str, int] = {}
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
+    return [
+        f"{label} ({extra})" if counts[label] > 1 else label
+        for label, extra in zip(labels, extras, strict=True)
+    ]
+
+
+def _faded(colour: str, opacity: float) -> str:
+    """``colour`` drawn at ``opacity`` over white, as an opaque colour (to pick a text colour)."""
+    channels = [int(colour.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)]
+    return "#" + "".join(f"{round(c * opacity + 255 * (1 - opacity)):02X}" for c in channels)
+
+
+def _empty_figure(message: str, height: int = 240) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)
+    fig.update_layout(
+        height=height,
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+    )
+    return fig
+
+
+def _add_events(
+    fig: go.Figure, events: pd.DataFrame | None, low: pd.Timestamp, high: pd.Timestamp
+) -> None:
+    """Events in [low, high) as dotted vertical lines with a hover marker on top, one per date."""
+    if events is None or events.empty:
+        return
+    shown = events.assign(_day=[_day(value) for value in events["date"]])
+    shown = shown[shown["_day"].notna()]
+    shown = shown[(shown["_day"] >= low) & (shown["_day"] < high)]
+    if shown.empty:
+        return
+    xs, hovers = [], []
+    for day, group in shown.groupby("_day", sort=True):
+        lines = [f"<b>{_iso(day)}</b>"]
+        for _, event in group.iterrows():
+            kind = _plain(event.get("kind"))
+            title = _wrapped(event.get("title"), width=70, limit=240)
+            lines.append(f"• {title}" + (f" <i>({kind})</i>" if kind else ""))
+        xs.append(day)
+        hovers.append("<br>".join(lines))
+        fig.add_shape(
+            type="line",
+            xref="x",
+            yref="paper",
+            x0=day,
+            x1=day,
+            y0=0,
+            y1=1,
+            line={"color": "#999999", "width": 1, "dash": "dot"},
+            layer="below",
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=[0.5] * len(xs),
+            yaxis="y2",
+            mode="markers",
+            name="Events",
+            marker={"symbol": "triangle-down", "size": 11, "color": _EVENT_COLOUR},
+            hovertext=hovers,
+            hoverinfo="text",
+            cliponaxis=False,
+            showlegend=True,
+        )
+    )
+    # A band of ~24 px above the rows, so the markers never cover a bar.
+    plot_height = (fig.layout.height or 450) - 90
+    band = min(0.3, 24 / max(plot_height, 60))
+    fig.update_layout(
+        yaxis={"domain": [0, 1 - band]},
+        yaxis2={
+            "domain": [1 - band, 1],
+            "anchor": "x",
+            "range": [0, 1],
+            "visible": False,
+            "fixedrange": True,
+        },
+    )
+
+
+def timeline_chart(
+    intervals: pd.DataFrame,
+    events: pd.DataFrame | None = None,
+    *,
+    start: object = None,
+    end: object = None,
+    rows: str = "pair",
+) -> go.Figure:
+    """A Gantt chart of status intervals: one row per retailer × brand, one bar per interval.
+
+    ``intervals`` has the columns of the ``timeline_intervals`` query (retailer_id,
+    retailer_name, brand_id, brand_name, status, valid_from, valid_to exclusive / NULL = open,
+    disputed, source_kind, confidence, source_url). Bars are coloured by status and carry its
+    label; disputed intervals are hatched. Open intervals run to ``end`` (the last day shown,
+    inclusive; default: the latest date in the data). ``events`` (date, title, kind) become
+    vertical markers. ``rows`` names the rows by "pair", "retailer" or "brand" (the profile
+    pages, where the other half is fixed). Blank stretches are "no data".
+    """
+    if intervals is None or intervals.empty:
+        return _empty_figure("No status intervals to show.")
+    data = intervals.reset_index(drop=True)
+    froms = [_day(value) for value in data["valid_from"]]
+    tos = [_day(value) for value in data["valid_to"]]
+    known = [day for day in froms + tos if day is not None]
+    low = _day(start) or min(known)
+    last = _day(end) or max(known)
+    high = last + _DAY  # the window's exclusive end: the last day is drawn in full
+    sliver = max((high - low) / 250, _DAY)
+
+    def name(kind: str, i: int) -> str:
+        text = data.at[i, f"{kind}_name"] if f"{kind}_name" in data else None
+        return _plain(text if isinstance(text, str) and text else data.at[i, f"{kind}_id"], 60)
+
+    pair_ids = [f"{r}\x1f{b}" for r, b in zip(data["retailer_id"], data["brand_id"], strict=True)]
+    first_of_pair: dict[str, int] = {}
+    for i, pair in enumerate(pair_ids):
+        first_of_pair.setdefault(pair, i)
+    order = list(first_of_pair)
+    if rows == "retailer":
+        labels = [name("retailer", first_of_pair[p]) for p in order]
+    elif rows == "brand":
+        labels = [name("brand", first_of_pair[p]) for p in order]
+    else:
+        labels = [
+            f"{name('retailer', first_of_pair[p])} · {name('brand', first_of_pair[p])}"
+            for p in order
+        ]
+    labels = _unique_labels(labels, [_plain(p.replace("\x1f", " × ")) for p in order])
+    row_of = dict(zip(order, labels, strict=True))
+
+    fig = go.Figure()
+    present = set(data["status"].fillna(NO_DATA))
+    for status in (s for s in STATUS_ORDER if s in present):
+        style = STATUS_STYLES[status]
+        # Disputed intervals get a trace of their own (hatched, no legend entry unless the
+        # status has only disputed ones), so the legend swatch shows the plain colour.
+        points: dict[bool, list[tuple[str, pd.Timestamp, float, str]]] = {False: [], True: []}
+        for i in data.index[data["status"].fillna(NO_DATA) == status]:
+            begin, finish = froms[i], tos[i]
+            bar_from = max(begin, low) if begin is not None else low
+            bar_to = min(finish, high) if finish is not None else high
+            if bar_to <= bar_from:
+                continue  # wholly outside the window
+            disputed = "disputed" in data and _flag(data.at[i, "disputed"])
+            retailer, brand = name("retailer", i), name("brand", i)
+            lines = [
+                f"<b>{retailer} · {brand}</b>",
+                f"{style.symbol} {style.label}" + (" — disputed" if disputed else ""),
+                f"From {_iso(begin)} "
+                + (f"until {_iso(finish)}" if finish is not None else "— no later change recorded"),
+            ]
+            kind = _plain(data.at[i, "source_kind"]) if "source_kind" in data else ""
+            confidence = _plain(data.at[i, "confidence"]) if "confidence" in data else ""
+            evidence = [kind, f"{confidence} confidence" if confidence else ""]
+            if any(evidence):
+                lines.append("Opened by: " + ", ".join(e for e in evidence if e))
+            url = _plain(data.at[i, "source_url"], 80) if "source_url" in data else ""
+            if url:
+                lines.append(f"Source: {url}")
+            # A run of a few days would be invisible: draw it at least ``sliver`` wide (the
+            # hover keeps the true dates; the axis has room for it past the window's end).
+            length = max(bar_to - bar_from, sliver) / pd.Timedelta(milliseconds=1)
+            points[disputed].append((row_of[pair_ids[i]], bar_from, length, "<br>".join(lines)))
+        for disputed in (False, True):
+            if not points[disputed]:
+                continue
+            ys, bases, lengths, hovers = (list(c) for c in zip(*points[disputed], strict=True))
+            fig.add_trace(
+                go.Bar(
+                    orientation="h",
+                    y=ys,
+                    base=bases,
+                    x=lengths,
+                    name=status_label(status) + (" (disputed)" if disputed else ""),
+                    showlegend=not disputed or not points[False],
+                    marker={
+                        "color": style.colour,
+                        "line": {"color": "#FFFFFF", "width": 1},
+                        "pattern": {
+                            "shape": "/" if disputed else "",
+                            "fillmode": "overlay",
+                            "fgcolor": "#1A1A1A",
+                            "fgopacity": 0.45,
+                            "size": 8,
+                        },
+                    },
+                    text=[f"{style.symbol} {style.label}"] * len(ys),
+                    textposition="inside",
+                    insidetextanchor="middle",
+                    textfont={"color": _TEXT_ON_BAR},
+                    hovertext=hovers,
+                    hoverinfo="text",
+                    legendgroup=status,
+                )
+            )
+    fig.update_layout(
+        barmode="overlay",
+        height=max(210, 28 * len(labels) + 150),
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        uniformtext={"minsize": 9, "mode": "hide"},
+        hovermode="closest",
+        xaxis={"type": "date", "range": [low, high + sliver], "showgrid": True},
+        yaxis={
+            "type": "category",
+            "categoryorder": "array",
+            "categoryarray": labels[::-1],
+            "automargin": True,
+            "title": None,
+        },
+    )
+    _add_events(fig, events, low, high)
+    return fig
+
+
+def changes_summary_chart(changes: pd.DataFrame) -> go.Figure:
+    """How many pairs made each status transition (from → to), one bar per transition.
+
+    ``changes`` has the ``changes_between`` columns from_status and to_status (NULL = no data).
+    Bars are coloured by the status changed to and labelled with both statuses and the count.
+    """
+    if changes is None or changes.empty:
+        return _empty_figure("Nothing changed between these dates.")
+    pairs = pd.DataFrame(
+        {
+            "from": changes["from_status"].fillna(NO_DATA).astype(str),
+            "to": changes["to_status"].fillna(NO_DATA).astype(str),
+        }
+    )
+    counts = (
+        pairs.groupby(["from", "to"], sort=False)
+        .size()
+        .reset_index(name="pairs")
+        .sort_values(["pairs", "from", "to"], ascending=[False, True, True], kind="stable")
+        .reset_index(drop=True)
+    )
+    counts["label"] = [
+        f"{status_label(f)} → {status_label(t)}"
+        for f, t in zip(counts["from"], counts["to"], strict=True)
+    ]
+    fig = go.Figure()
+    for status in (s for s in STATUS_ORDER if s in set(counts["to"])):
+        part = counts[counts["to"] == status]
+        fig.add_trace(
+            go.Bar(
+                orientation="h",
+                y=part["label"].tolist(),
+                x=part["pairs"].tolist(),
+                name=f"to {status_label(status)}",
+                marker={"color": STATUS_STYLES[status].colour},
+                text=[f"{n:,}" for n in part["pairs"]],
+                textposition="auto",
+                hovertext=[
+                    f"{n:,} pair{'s' if n != 1 else ''}: {label}"
+                    for n, label in zip(part["pairs"], part["label"], strict=True)
+                ],
+                hoverinfo="text",
+            )
+        )
+    fig.update_layout(
+        barmode="overlay",
+        height=max(200, 36 * len(counts) + 110),
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        xaxis={
+            "title": "Retailer × brand pairs",
+            "rangemode": "tozero",
+            "tickformat": ",~r",
+            "dtick": 1 if counts["pairs"].max() <= 10 else None,
+        },
+        yaxis={
+            "type": "category",
+            "categoryorder": "array",
+            "categoryarray": counts["label"].tolist()[::-1],
+            "automargin": True,
+        },
+    )
+    return fig
+
+
+def ownership_chart(ownership: pd.DataFrame, *, end: object = None) -> go.Figure:
+    """Every ownership claim about a brand as its own row, conflicting claims side by side.
+
+    ``ownership`` has the ``ownership_for_brand`` columns (company_id, company_name, valid_from,
+    valid_to exclusive / NULL = still, confidence, source_url, note, lists). Rows are labelled
+    company + confidence; bars are coloured by company, fainter for lower confidence, and show
+    their dates, so two claims that disagree on a sale date end visibly apart. Open claims run to
+    ``end`` (default: a year after the latest date in the claims).
+    """
+    if ownership is None or ownership.empty:
+        return _empty_figure("No ownership claims recorded for this brand.")
+    data = ownership.reset_index(drop=True)
+    froms = [_day(value) for value in data["valid_from"]]
+    tos = [_day(value) for value in data["valid_to"]]
+    known = [day for day in froms + tos if day is not None]
+    low = min(known)
+    high = (_day(end) or max(known) + pd.Timedelta(days=365)) + _DAY
+    companies = list(dict.fromkeys(data["company_id"].astype(str)))
+    colour_of = {
+        company: _COMPANY_COLOURS[min(i, len(_COMPANY_COLOURS) - 1)]
+        for i, company in enumerate(companies)
+    }
+
+    def company_name(i: int) -> str:
+        value = data.at[i, "company_name"] if "company_name" in data else None
+        return _plain(value if isinstance(value, str) and value else data.at[i, "company_id"], 60)
+
+    labels = [
+        f"{company_name(i)} · {_plain(data.at[i, 'confidence']) or 'unrated'}" for i in data.index
+    ]
+    labels = _unique_labels(labels, [f"from {_iso(day)}" for day in froms])
+    labels = _unique_labels(labels, [f"claim {i + 1}" for i in data.index])
+
+    fig = go.Figure()
+    for company in companies:
+        rows = data.index[data["company_id"].astype(str) == company]
+        ys, bases, lengths, texts, hovers, opacities, text_colours = [], [], [], [], [], [], []
+        for i in rows:
+            begin = froms[i] or low
+            finish = tos[i]
+            bar_to = min(finish, high) if finish is not None else high
+            confidence = _plain(data.at[i, "confidence"])
+            span = f"{_iso(begin)} → " + (_iso(finish) if finish is not None else "still")
+            lines = [f"<b>{company_name(i)}</b> ({confidence or 'unrated'} confidence)", span]
+            lists = _plain(data.at[i, "lists"]) if "lists" in data else ""
+            if lists:
+                lines.append(f"Designated (at some date): {lists.replace(',', ', ')}")
+            url = _plain(data.at[i, "source_url"], 80) if "source_url" in data else ""
+            if url:
+                lines.append(f"Source: {url}")
+            note = _wrapped(data.at[i, "note"], width=70, limit=280) if "note" in data else ""
+            if note:
+                lines.append(note)
+            ys.append(labels[i])
+            bases.append(begin)
+            lengths.append(max(bar_to - begin, _DAY) / pd.Timedelta(milliseconds=1))
+            texts.append(span)
+            hovers.append("<br>".join(lines))
+            opacities.append(_CONFIDENCE_OPACITY.get(str(data.at[i, "confidence"]), 0.7))
+            text_colours.append(text_colour_on(_faded(colour_of[company], opacities[-1])))
+        fig.add_trace(
+            go.Bar(
+                orientation="h",
+                y=ys,
+                base=bases,
+                x=lengths,
+                name=company_name(rows[0]),
+                marker={
+                    "color": colour_of[company],
+                    "opacity": opacities,
+                    "line": {"color": colour_of[company], "width": 1.5},
+                },
+                text=texts,
+                textposition="auto",
+                insidetextfont={"color": text_colours},
+                outsidetextfont={"color": _TEXT_ON_BAR},
+                hovertext=hovers,
+                hoverinfo="text",
+            )
+        )
+    fig.update_layout(
+        barmode="overlay",
+        height=max(220, 34 * len(labels) + 130),
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        hovermode="closest",
+        xaxis={"type": "date", "range": [low - pd.Timedelta(days=60), high], "showgrid": True},
+        yaxis={
+            "type": "category",
+            "categoryorder": "array",
+            "categoryarray": labels[::-1],
+            "automargin": True,
+        },
+    )
+    return fig
+
+
+# --- Overview (status heatmap, coverage over time, evidence and exposure tables) ---------------
+#
+# The heatmap is one heatmap trace per status (so each status gets the text colour that
+# contrasts best with its fill) under one transparent scatter layer with a marker per cell:
+# plotly heatmaps send no click events in Streamlit, scatter points do, and each point's
+# customdata is [retailer_id, brand_id]. Cells sit at integer positions with the names as tick
+# labels, so two retailers with the same name never merge into one row.
+
+HEATMAP_CELLS = "cells"  # name of the clickable scatter layer
+DISPUTED_MARK = "⚑"
+_COMPACT_ABOVE = 12  # more brand columns than this: cells show the symbol only (hover has all)
+_TICK_LIMIT = 32
+# Paul Tol's "bright" scheme without its grey (grey means "no data"): colour-blind safe and
+# mid-luminance, so lines read on light and dark themes; dashes tell apart more than six.
+_BRAND_COLOURS = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377")
+_BRAND_DASHES = ("solid", "dash", "dot", "dashdot")
+_AS_OF_COLOUR = "#888888"  # mid grey: visible on light and dark backgrounds
+
+
+def _relative_luminance(colour: str) -> float:
+    channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def text_colour_on(background: str) -> str:
+    """Black or white, whichever has the higher WCAG contrast ratio on ``background``."""
+    lum = _relative_luminance(background)
+    return "#000000" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "#FFFFFF"
+
+
+def cell_key(retailer_id: str, brand_id: str) -> str:
+    """How a heatmap cell is written in the URL (``cell=home-depot:lorex``)."""
+    return f"{retailer_id}:{brand_id}"
+
+
+def parse_cell_key(
+    raw: str | None, retailer_ids: Container[str], brand_ids: Container[str], notices: list[str]
+) -> tuple[str, str] | None:
+    """``retailer_id:brand_id`` of known ids, else None (with a notice unless ``raw`` is empty)."""
+    if not raw:
+        return None
+    retailer_id, sep, brand_id = raw.strip().partition(":")
+    if sep and retailer_id in retailer_ids and brand_id in brand_ids:
+        return retailer_id, brand_id
+    shown = raw[:40] + ("…" if len(raw) > 40 else "")
+    notices.append(
+        f"Ignored cell={shown!r}: expected retailer_id:brand_id of a retailer and a brand "
+        "in this data version."
+    )
+    return None
+
+
+def coverage_grain(start: object, end: object) -> str:
+    """Month for long ranges; week when the range is under two years (months would be coarse)."""
+    first, last = _day(start), _day(end)
+    if first is None or last is None:
+        return "month"
+    return "week" if (last - first) < pd.Timedelta(days=730) else "month"
+
+
+def heatmap_subset_text(noun: str, shown: int, total: int, limit: int, chosen: int) -> str:
+    """'the 25 most active of 2,000 retailers' — what one axis of the heatmap holds.
+
+    ``noun`` is plural ("retailers"); a lone chosen item reads "the 1 retailer you chose"."""
+    if chosen == 1 and shown == 1:
+        return f"the 1 {noun.removesuffix('s')} you chose"
+    if chosen:
+        if shown < chosen:
+            return f"the first {shown:,} of the {chosen:,} {noun} you chose"
+        return f"the {shown:,} {noun} you chose"
+    if shown >= total:
+        return f"all {total:,} {noun}"
+    if shown < limit:
+        return f"the {shown:,} {noun} with observations (of {total:,})"
+    return f"the {shown:,} most active of {total:,} {noun}"
+
+
+def _date_text(value: object) -> str:
+    """YYYY-MM-DD of a date/Timestamp, '' for missing (cheaper than _day for thousands)."""
+    if value is None or value is pd.NaT or not hasattr(value, "strftime"):
+        return ""
+    return value.strftime("%Y-%m-%d")
+
+
+def _tick(name: object, fallback: str) -> str:
+    text = name if isinstance(name, str) and name else fallback
+    return _plain(text, _TICK_LIMIT)
+
+
+def status_heatmap(
+    status_df: pd.DataFrame,
+    retailers: Sequence[tuple[str, str]],
+    brands: Sequence[tuple[str, str]],
+    *,
+    selected: tuple[str, str] | None = None,
+    compact: bool | None = None,
+) -> go.Figure:
+    """Retailer (rows) × brand (columns) status grid on one date.
+
+    ``status_df`` has at least retailer_id, brand_id, status (and optionally since, disputed,
+    source_kind, confidence) — the ``status_as_of`` columns; a shown pair without a row is
+    "no data" (grey, "–"). ``retailers`` and ``brands`` are the ordered (id, name) pairs to show.
+    Each cell reads symbol + label (symbol only when ``compact``, default: many columns) and ⚑
+    when disputed. ``selected`` (retailer_id, brand_id) gets an outline.
+    """
+    retailers, brands = list(retailers), list(brands)
+    if not retailers or not brands:
+        return _empty_figure("No retailers or brands to show.")
+    compact = len(brands) > _COMPACT_ABOVE if compact is None else compact
+    n_rows, n_cols = len(retailers), len(brands)
+    row_of = {rid: i for i, (rid, _) in enumerate(retailers)}
+    col_of = {bid: j for j, (bid, _) in enumerate(brands)}
+    # numpy grids: plotly validates them in bulk, nested lists item by item (60 × 60 cells).
+    status_grid = np.full((n_rows, n_cols), NO_DATA, dtype=object)
+    disputed_grid = np.zeros((n_rows, n_cols), dtype=bool)
+    records: dict[tuple[int, int], dict] = {}
+    wanted = ["retailer_id", "brand_id", "status", "since", "disputed", "source_kind", "confidence"]
+    frame = pd.DataFrame() if status_df is None else status_df
+    for record in frame[[c for c in wanted if c in frame]].to_dict("records"):
+        i, j = row_of.get(record["retailer_id"]), col_of.get(record["brand_id"])
+        if i is None or j is None:
+            continue
+        status_grid[i, j] = record["status"] if record["status"] in STATUS_STYLES else NO_DATA
+        disputed_grid[i, j] = _flag(record.get("disputed"))
+        records[(i, j)] = record
+
+    fig = go.Figure()
+    for status in STATUS_ORDER:
+        style = STATUS_STYLES[status]
+        mask = status_grid == status
+        if not mask.any():
+            continue
+        label = style.symbol if compact else f"{style.symbol} {style.label}"
+        text = np.where(mask, np.where(disputed_grid, f"{label} {DISPUTED_MARK}", label), "")
+        fig.add_trace(
+            go.Heatmap(
+                x=np.arange(n_cols),
+                y=np.arange(n_rows),
+                z=np.where(mask, 1.0, np.nan),
+                text=text.astype(object),
+                texttemplate="%{text}",
+                name=status_label(status),
+                meta=status,
+                colorscale=[[0, style.colour], [1, style.colour]],
+                zmin=0,
+                zmax=1,
+                showscale=False,
+                xgap=2,
+                ygap=2,
+                hoverinfo="skip",
+                textfont={"color": text_colour_on(style.colour), "size": 11 if compact else 12},
+            )
+        )
+
+    customdata, hovers = [], []
+    for rid, rname in retailers:
+        for bid, bname in brands:
+            i, j = row_of[rid], col_of[bid]
+            row = records.get((i, j), {})
+            since = _date_text(row.get("since"))
+            lines = [
+                f"<b>{_plain(rname or rid, 80)} × {_plain(bname or bid, 80)}</b>",
+                status_label(status_grid[i, j]) + (f" since {since}" if since else ""),
+            ]
+            if disputed_grid[i, j]:
+                lines.append(f"{DISPUTED_MARK} disputed: a source within 30 days disagrees")
+            kind, confidence = _plain(row.get("source_kind")), _plain(row.get("confidence"))
+            if kind or confidence:
+                lines.append(f"Source: {kind}, {confidence} confidence".replace(", ,", ","))
+            lines.append("Click for the evidence")
+            customdata.append((rid, bid))
+            hovers.append("<br>".join(lines))
+    xs = np.tile(np.arange(n_cols), n_rows)
+    ys = np.repeat(np.arange(n_rows), n_cols)
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=ys,
+            customdata=np.array(customdata, dtype=object),
+            hovertext=np.array(hovers, dtype=object),
+            name=HEATMAP_CELLS,
+            mode="markers",
+            showlegend=False,
+            hovertemplate="%{hovertext}<extra></extra>",
+            marker={"symbol": "square", "size": 30, "color": "rgba(0,0,0,0)"},
+            selected={"marker": {"opacity": 1}},
+            unselected={"marker": {"opacity": 1}},
+        )
+    )
+    for status in STATUS_ORDER:  # a legend of every status, present or not: one key everywhere
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=status_label(status),
+                marker={"symbol": "square", "size": 14, "color": STATUS_STYLES[status].colour},
+                hoverinfo="skip",
+            )
+        )
+    if selected is not None:
+        ids_r = [rid for rid, _ in retailers]
+        ids_b = [bid for bid, _ in brands]
+        if selected[0] in ids_r and selected[1] in ids_b:
+            i, j = ids_r.index(selected[0]), ids_b.index(selected[1])
+            # Black outside, white inside: one of them shows on any theme and any status.
+            for (dx, dy), colour in (((0.0, 0.0), "#000000"), ((0.02, 0.08), "#FFFFFF")):
+                fig.add_shape(
+                    type="rect",
+                    x0=j - 0.5 + dx,
+                    x1=j + 0.5 - dx,
+                    y0=i - 0.5 + dy,
+                    y1=i + 0.5 - dy,
+                    line={"color": colour, "width": 1.5 if dx else 3},
+                    fillcolor="rgba(0,0,0,0)",
+                )
+    fig.update_layout(
+        height=max(240, 34 * n_rows + 150),
+        margin={"l": 10, "r": 10, "t": 10, "b": 60},
+        legend={
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 0,
+            "x": 0,
+            "yref": "container",
+            "itemclick": False,
+            "itemdoubleclick": False,
+        },
+        hovermode="closest",
+        hoverdistance=-1,
+        xaxis={
+            "tickvals": list(range(n_cols)),
+            "ticktext": [_tick(n, b) for b, n in brands],
+            "side": "top",
+            "range": [-0.5, n_cols - 0.5],
+            "showgrid": False,
+            "zeroline": False,
+            "fixedrange": True,
+            "automargin": True,
+        },
+        yaxis={
+            "tickvals": list(range(n_rows)),
+            "ticktext": [_tick(n, r) for r, n in retailers],
+            "range": [n_rows - 0.5, -0.5],
+            "showgrid": False,
+            "zeroline": False,
+            "fixedrange": True,
+            "automargin": True,
+        },
+    )
+    return fig
+
+
+def coverage_chart(
+    coverage_df: pd.DataFrame, events_df: pd.DataFrame | None, *, as_of: object = None
+) -> go.Figure:
+    """How many retailers sell each brand per period (``coverage_over_time`` columns brand_id,
+    brand_name, period, retailers_selling), one step line per brand, with ``events_df`` (date,
+    title, kind) as dotted vertical lines with hover titles and ``as_of`` as a solid line."""
+    if coverage_df is None or coverage_df.empty:
+        return _empty_figure("No coverage data for these brands.")
+    fig = go.Figure()
+    for k, (brand_id, part) in enumerate(coverage_df.groupby("brand_id", sort=False)):
+        name = part["brand_name"].iloc[0] if "brand_name" in part else None
+        colour = _BRAND_COLOURS[k % len(_BRAND_COLOURS)]
+        dash = _BRAND_DASHES[(k // len(_BRAND_COLOURS)) % len(_BRAND_DASHES)]
+        fig.add_trace(
+            go.Scatter(
+                x=part["period"].to_numpy(),
+                y=part["retailers_selling"].to_numpy(),
+                name=_tick(name, str(brand_id)),
+                mode="lines",
+                line={"shape": "hv", "color": colour, "dash": dash, "width": 2},
+                hovertemplate="%{x|%Y-%m-%d}: %{y:,} retailers selling"
+                "<extra>%{fullData.name}</extra>",
+            )
+        )
+    periods = pd.to_datetime(coverage_df["period"])
+    low, high = periods.min().normalize(), periods.max().normalize() + _DAY
+    moment = _day(as_of)
+    if moment is not None:
+        high = max(high, moment + _DAY)
+        fig.add_shape(
+            type="line",
+            xref="x",
+            yref="paper",
+            x0=moment,
+            x1=moment,
+            y0=0,
+            y1=1,
+            line={"color": _AS_OF_COLOUR, "width": 2},
+        )
+        fig.add_annotation(
+            x=moment,
+            y=0,
+            xref="x",
+            yref="paper",
+            text=f"as of {_iso(moment)}",
+            showarrow=False,
+            xanchor="left",
+            yanchor="bottom",
+            font={"size": 11},
+        )
+    _add_events(fig, events_df, low, high)
+    top = int(coverage_df["retailers_selling"].max() or 0)
+    fig.update_layout(
+        height=380 + 22 * (coverage_df["brand_id"].nunique() // 6),  # room for the legend
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        hovermode="closest",
+        xaxis={"type": "date", "range": [low, high], "showgrid": True},
+        yaxis={
+            "title": "Retailers selling",
+            "rangemode": "tozero",
+            "tickformat": ",d",
+            "dtick": 1 if top <= 10 else None,
+            "range": [0, max(top, 1) * 1.1],
+        },
+    )
+    return fig
+
+
+def web_link(value: object) -> str | None:
+    """``value`` if it is an http(s) URL that is safe to render as a link, else None."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text.lower().startswith(("http://", "https://")) or len(text) <= len("https://"):
+        return None
+    if any(ch.isspace() or ord(ch) < 32 or ch in "<>\"'`" for ch in text):
+        return None
+    return text
+
+
+def _not_a_link(value: object) -> str | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":
+        return None
+    return None if web_link(value) else str(value)
+
+
+EVIDENCE_COLUMNS = (
+    "effective_on",
+    "status",
+    "source_link",
+    "source_text",
+    "quote",
+    "source_kind",
+    "confidence",
+    "won_day",
+    "disputed",
+    "reported_on",
+    "channel",
+    "archive_link",
+    "note",
+    "input_file",
+    "line_no",
+)
+
+
+def evidence_table(evidence_df: pd.DataFrame) -> pd.DataFrame:
+    """The ``evidence_for_pair`` rows for display: status with its symbol, the source split into
+    ``source_link`` (http(s) URLs only, safe for a link column) and ``source_text`` (anything
+    else, to be shown as plain text); same for the archive copy."""
+    frame = evidence_df.reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "effective_on": frame["effective_on"],
+            "status": [status_label(s) if s in STATUS_STYLES else s for s in frame["status"]],
+            "source_link": [web_link(v) for v in frame["source_url"]],
+            "source_text": [_not_a_link(v) for v in frame["source_url"]],
+            "quote": frame["quote"],
+            "source_kind": frame["source_kind"],
+            "confidence": frame["confidence"],
+            "won_day": frame["won_day"].fillna(False).astype(bool),
+            "disputed": frame["disputed"].fillna(False).astype(bool),
+            "reported_on": frame["reported_on"],
+            "channel": frame["channel"],
+            "archive_link": [web_link(v) for v in frame["archive_url"]],
+            "note": frame["note"],
+            "input_file": frame["input_file"],
+            "line_no": frame["line_no"],
+        },
+        columns=list(EVIDENCE_COLUMNS),
+    )
+
+
+EXPOSURE_COLUMNS = (
+    "parent",
+    "lists",
+    "brand",
+    "retailer",
+    "status",
+    "since",
+    "source_link",
+    "source_text",
+)
+
+
+def exposure_table(exposure_df: pd.DataFrame) -> pd.DataFrame:
+    """``exposure_by_parent`` rows folded to one row per parent × brand × retailer, the parent's
+    designation lists joined ("entity-list, ndaa-889"), ordered by parent, retailer, brand."""
+    if exposure_df is None or exposure_df.empty:
+        return pd.DataFrame(columns=list(EXPOSURE_COLUMNS))
+    keys = ["company_id", "brand_id", "retailer_id"]
+    data = exposure_df.reset_index(drop=True)
+    lists = data.groupby(keys, sort=False, dropna=False)["list"].agg(
+        lambda values: ", ".join(sorted({str(v) for v in values}))
+    )
+    first = data.drop_duplicates(keys)  # one row per group, in the groups' (first-seen) order
+
+    def named(kind: str) -> list[str]:
+        return [
+            name if isinstance(name, str) and name else str(item_id)
+            for name, item_id in zip(first[f"{kind}_name"], first[f"{kind}_id"], strict=True)
+        ]
+
+    table = pd.DataFrame(
+        {
+            "parent": named("company"),
+            "lists": lists.to_numpy(),
+            "brand": named("brand"),
+            "retailer": named("retailer"),
+            "status": [status_label(s) if s in STATUS_STYLES else s for s in first["status"]],
+            "since": first["since"].to_numpy(),
+            "source_link": [web_link(v) for v in first["source_url"]],
+            "source_text": [_not_a_link(v) for v in first["source_url"]],
+        },
+        columns=list(EXPOSURE_COLUMNS),
+    )
+    return table.sort_values(["parent", "retailer", "brand"], kind="stable").reset_index(drop=True)

@@ -53,9 +53,7 @@ def _fail(message: str) -> None:
 def _report_rejection(rejected: Rejected) -> None:
     for problem in rejected.problems:
         click.echo(str(problem), err=True)
-    click.echo(
-        f"rejected: {len(rejected.problems)} problem(s); nothing was published", err=True
-    )
+    click.echo(f"rejected: {len(rejected.problems)} problem(s); nothing was published", err=True)
     sys.exit(1)
 
 
@@ -106,9 +104,7 @@ def build(data_dir: Path, store_dir: Path | None, wait: float) -> None:
         _report_rejection(rejected)
     except StoreError as exc:
         _fail(str(exc))
-    click.echo(
-        f"published version {number} in {target} ({time.perf_counter() - started:.1f} s)"
-    )
+    click.echo(f"published version {number} in {target} ({time.perf_counter() - started:.1f} s)")
 
 
 @main.command(name="ingest")
@@ -171,22 +167,44 @@ def _text_cell(value: object) -> object:
 
 
 STATUS_COLUMNS = [
-    "retailer_id", "brand_id", "status", "since", "disputed", "effective_on", "source_kind",
-    "confidence", "source_url",
+    "retailer_id",
+    "brand_id",
+    "status",
+    "since",
+    "disputed",
+    "effective_on",
+    "source_kind",
+    "confidence",
+    "source_url",
 ]
 CHANGE_COLUMNS = [
-    "retailer_id", "brand_id", "from_status", "to_status", "changed_on", "disputed",
-    "source_kind", "confidence", "source_url",
+    "retailer_id",
+    "brand_id",
+    "from_status",
+    "to_status",
+    "changed_on",
+    "disputed",
+    "source_kind",
+    "confidence",
+    "source_url",
 ]
 
 
 def _status_params(
-    as_of: dt.date, retailers: tuple[str, ...], brands: tuple[str, ...],
-    statuses: tuple[str, ...] = (), parents: tuple[str, ...] = (), lists: tuple[str, ...] = (),
+    as_of: dt.date,
+    retailers: tuple[str, ...],
+    brands: tuple[str, ...],
+    statuses: tuple[str, ...] = (),
+    parents: tuple[str, ...] = (),
+    lists: tuple[str, ...] = (),
 ) -> dict[str, object]:
     return {
-        "as_of": as_of, "retailers": list(retailers), "brands": list(brands),
-        "statuses": list(statuses), "parents": list(parents), "lists": list(lists),
+        "as_of": as_of,
+        "retailers": list(retailers),
+        "brands": list(brands),
+        "statuses": list(statuses),
+        "parents": list(parents),
+        "lists": list(lists),
     }
 
 
@@ -200,9 +218,7 @@ def _status_params(
 def status(as_of, retailers, brands, fmt, store_dir, data_version) -> None:
     """Status of every retailer × brand pair with data on a date."""
     con = _open(store_dir, data_version)
-    frame = queries.run_query(
-        con, "status_as_of", _status_params(as_of.date(), retailers, brands)
-    )
+    frame = queries.run_query(con, "status_as_of", _status_params(as_of.date(), retailers, brands))
     _emit(frame[STATUS_COLUMNS], fmt)
 
 
@@ -222,8 +238,12 @@ def changes(start, end, retailers, brands, fmt, store_dir, data_version) -> None
     frame = queries.run_query(
         con,
         "changes_between",
-        {"start": start.date(), "end": end.date(), "retailers": list(retailers),
-         "brands": list(brands)},
+        {
+            "start": start.date(),
+            "end": end.date(),
+            "retailers": list(retailers),
+            "brands": list(brands),
+        },
     )
     _emit(frame[CHANGE_COLUMNS], fmt)
 
@@ -257,20 +277,35 @@ def export(
     number = data_version or store.current_version(target)
     day = as_of.date() if as_of else dt.date.today()
     filters = {
-        "retailer": list(retailers), "brand": list(brands), "status": list(statuses),
-        "parent": list(parents), "list": list(lists),
+        "retailer": list(retailers),
+        "brand": list(brands),
+        "status": list(statuses),
+        "parent": list(parents),
+        "list": list(lists),
     }
     if view == "status":
         frame = queries.run_query(
-            con, "status_as_of",
+            con,
+            "status_as_of",
             _status_params(day, retailers, brands, statuses, parents, lists),
         )
     else:
         frame = queries.run_query(
-            con, "explorer_observations",
-            {"retailers": list(retailers), "brands": list(brands), "parents": list(parents),
-             "lists": list(lists), "statuses": list(statuses), "source_kinds": None,
-             "confidences": None, "start": None, "end": day, "q": None, "max_rows": None},
+            con,
+            "explorer_observations",
+            {
+                "retailers": list(retailers),
+                "brands": list(brands),
+                "parents": list(parents),
+                "lists": list(lists),
+                "statuses": list(statuses),
+                "source_kinds": None,
+                "confidences": None,
+                "start": None,
+                "end": day,
+                "q": None,
+                "max_rows": None,
+            },
         )
     provenance = exports.Provenance(
         data_version=number,
@@ -321,7 +356,11 @@ def demo(retailers: int, brands: int, observations: int, seed: int, out: Path) -
 
     started = time.perf_counter()
     counts = write_demo(
-        out, retailers=retailers, brands=brands, observations=observations, seed=seed,
+        out,
+        retailers=retailers,
+        brands=brands,
+        observations=observations,
+        seed=seed,
         progress=lambda message: click.echo(message, err=True),
     )
     rows = ", ".join(f"{name} {count:,}" for name, count in counts.items())

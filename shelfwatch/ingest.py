@@ -29,13 +29,29 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "brands": ("brand_id", "name", "category"),
     "companies": ("company_id", "name", "country"),
     "ownership": (
-        "brand_id", "company_id", "valid_from", "valid_to", "source_url", "confidence", "note",
+        "brand_id",
+        "company_id",
+        "valid_from",
+        "valid_to",
+        "source_url",
+        "confidence",
+        "note",
     ),
     "designations": ("company_id", "list", "effective_on", "ended_on", "source_url", "note"),
     "events": ("date", "title", "kind", "url", "company_id", "brand_id"),
     "observations": (
-        "retailer_id", "brand_id", "status", "effective_on", "source_url", "source_kind",
-        "confidence", "reported_on", "channel", "quote", "note", "archive_url",
+        "retailer_id",
+        "brand_id",
+        "status",
+        "effective_on",
+        "source_url",
+        "source_kind",
+        "confidence",
+        "reported_on",
+        "channel",
+        "quote",
+        "note",
+        "archive_url",
     ),
 }
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -298,9 +314,7 @@ def _check_rows(
     return problems
 
 
-def _load(
-    con: duckdb.DuckDBPyConnection, role: str, input_file_id: int, line_map: LineMap
-) -> None:
+def _load(con: duckdb.DuckDBPyConnection, role: str, input_file_id: int, line_map: LineMap) -> None:
     if role != "observations":
         con.execute(store_mod.sql_text(f"load_{role}"))
         return
@@ -367,7 +381,9 @@ def _ingest_file(
             seen = seen[0]
             return [
                 Problem(
-                    name, 1, "-",
+                    name,
+                    1,
+                    "-",
                     f"duplicate batch: these exact bytes were already ingested as {seen[0]} "
                     f"in data version {seen[1]}",
                 )

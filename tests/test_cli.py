@@ -30,9 +30,23 @@ def status_rows(seed_store: Path, as_of: str, *extra: str) -> dict[tuple[str, st
 def test_status_csv_contract(seed_store: Path):
     """Header first, at least retailer_id,brand_id,status,since,disputed; ISO dates; true/false."""
     result = subprocess.run(
-        [sys.executable, "-m", "shelfwatch", "status", "--as-of", "2021-11-30", "--format", "csv",
-         "--store", str(seed_store)],
-        cwd=PROJECT, capture_output=True, text=True, timeout=60, check=True,
+        [
+            sys.executable,
+            "-m",
+            "shelfwatch",
+            "status",
+            "--as-of",
+            "2021-11-30",
+            "--format",
+            "csv",
+            "--store",
+            str(seed_store),
+        ],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     header = result.stdout.splitlines()[0].split(",")
     assert header[:5] == ["retailer_id", "brand_id", "status", "since", "disputed"]
@@ -59,8 +73,13 @@ def test_the_october_2021_story(seed_store: Path):
         for brand in ("lorex", "ezviz"):
             assert status[(retailer, brand)] == "stocked"
     # Pairs no source speaks of have no row.
-    for silent in [("amazon", "lorex"), ("amazon", "ezviz"), ("kohls", "lorex"),
-                   ("kohls", "ezviz"), ("walmart", "imou")]:
+    for silent in [
+        ("amazon", "lorex"),
+        ("amazon", "ezviz"),
+        ("kohls", "lorex"),
+        ("kohls", "ezviz"),
+        ("walmart", "imou"),
+    ]:
         assert silent not in status
 
 
@@ -73,8 +92,20 @@ def test_later_facts(seed_store: Path):
 
 def test_filters_and_json(seed_store: Path):
     result = CliRunner().invoke(
-        main, ["status", "--as-of", "2021-11-30", "--brand", "ezviz", "--retailer", "lowes",
-               "--format", "json", "--store", str(seed_store)],
+        main,
+        [
+            "status",
+            "--as-of",
+            "2021-11-30",
+            "--brand",
+            "ezviz",
+            "--retailer",
+            "lowes",
+            "--format",
+            "json",
+            "--store",
+            str(seed_store),
+        ],
     )
     assert result.exit_code == 0
     records = json.loads(result.output)
@@ -86,17 +117,30 @@ def test_filters_and_json(seed_store: Path):
 
 def test_changes_between_dates(seed_store: Path):
     result = CliRunner().invoke(
-        main, ["changes", "--start", "2021-10-01", "--end", "2021-11-30", "--format", "csv",
-               "--store", str(seed_store)],
+        main,
+        [
+            "changes",
+            "--start",
+            "2021-10-01",
+            "--end",
+            "2021-11-30",
+            "--format",
+            "csv",
+            "--store",
+            str(seed_store),
+        ],
     )
     assert result.exit_code == 0, result.output
-    rows = {(r["retailer_id"], r["brand_id"]): r for r in csv.DictReader(io.StringIO(result.output))}
+    rows = {
+        (r["retailer_id"], r["brand_id"]): r for r in csv.DictReader(io.StringIO(result.output))
+    }
     assert rows[("home-depot", "lorex")]["from_status"] == "stocked"
     assert rows[("home-depot", "lorex")]["to_status"] == "removed"
     assert rows[("home-depot", "ezviz")]["from_status"] == ""  # no data on the start date
     assert ("walmart", "lorex") not in rows  # stocked on both dates: no change
     bad = CliRunner().invoke(
-        main, ["changes", "--start", "2022-01-01", "--end", "2021-01-01", "--store", str(seed_store)]
+        main,
+        ["changes", "--start", "2022-01-01", "--end", "2021-01-01", "--store", str(seed_store)],
     )
     assert bad.exit_code == 2
 
@@ -105,8 +149,20 @@ def test_changes_between_dates(seed_store: Path):
 def test_export_every_format(seed_store: Path, tmp_path: Path, fmt: str):
     out = tmp_path / f"lorex.{fmt}"
     result = CliRunner().invoke(
-        main, ["export", "--format", fmt, "--out", str(out), "--as-of", "2021-11-30",
-               "--brand", "lorex", "--store", str(seed_store)],
+        main,
+        [
+            "export",
+            "--format",
+            fmt,
+            "--out",
+            str(out),
+            "--as-of",
+            "2021-11-30",
+            "--brand",
+            "lorex",
+            "--store",
+            str(seed_store),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert out.stat().st_size > 0

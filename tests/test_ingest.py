@@ -68,7 +68,10 @@ REJECTIONS = {
     "unknown retailer and brand": (
         f"{HEADER}\nr-nope,b-x,stocked,2024-01-01,https://s.example/1\n"
         "r-a,b-nope,stocked,2024-01-01,https://s.example/2\n",
-        [(2, "retailer_id", "unknown retailer 'r-nope'"), (3, "brand_id", "unknown brand 'b-nope'")],
+        [
+            (2, "retailer_id", "unknown retailer 'r-nope'"),
+            (3, "brand_id", "unknown brand 'b-nope'"),
+        ],
     ),
     "unknown status, source_kind, confidence, channel": (
         "retailer_id,brand_id,status,effective_on,source_url,source_kind,confidence,channel\n"
@@ -105,7 +108,8 @@ REJECTIONS = {
     "empty file": ("", [(1, "-", "empty file")]),
     "header but no rows": (f"{HEADER}\n", [(2, "-", "empty file")]),
     "not utf-8": (
-        f"{HEADER}\n{GOOD}\n".encode() + "r-a,b-x,stocked,2024-01-01,https://s.example/é\n".encode("latin-1"),
+        f"{HEADER}\n{GOOD}\n".encode()
+        + "r-a,b-x,stocked,2024-01-01,https://s.example/é\n".encode("latin-1"),
         [(3, "-", "not UTF-8")],
     ),
     "binary junk": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", [(3, "-", "binary content")]),
@@ -155,8 +159,12 @@ def test_duplicate_batch_is_refused(store_dir: Path, tmp_path: Path):
     result = run_ingest(store_dir, copy)
     assert result.exit_code == 1
     assert problems_of(result.output) == [
-        (1, "-", "duplicate batch: these exact bytes were already ingested as batch.csv "
-         "in data version 2")
+        (
+            1,
+            "-",
+            "duplicate batch: these exact bytes were already ingested as batch.csv "
+            "in data version 2",
+        )
     ]
     assert snapshot(store_dir) == before
 
@@ -187,21 +195,29 @@ def test_dry_run_validates_and_publishes_nothing(store_dir: Path, tmp_path: Path
 def test_parquet_is_accepted_and_checked(store_dir: Path, tmp_path: Path):
     good = tmp_path / "good.parquet"
     pq.write_table(
-        pa.table({
-            "retailer_id": ["r-a"], "brand_id": ["b-z"], "status": ["removed"],
-            "effective_on": pa.array([dt.date(2024, 3, 1)], pa.date32()),
-            "source_url": ["https://s.example/pq"],
-        }),
+        pa.table(
+            {
+                "retailer_id": ["r-a"],
+                "brand_id": ["b-z"],
+                "status": ["removed"],
+                "effective_on": pa.array([dt.date(2024, 3, 1)], pa.date32()),
+                "source_url": ["https://s.example/pq"],
+            }
+        ),
         good,
     )
     assert run_ingest(store_dir, good).exit_code == 0
     bad = tmp_path / "bad.parquet"
     pq.write_table(
-        pa.table({
-            "retailer_id": ["r-a", "r-a"], "brand_id": ["b-z", "b-z"],
-            "status": ["removed", "gone"], "effective_on": ["2024-03-02", "2024-03-03"],
-            "source_url": ["https://s.example/pq2", "https://s.example/pq3"],
-        }),
+        pa.table(
+            {
+                "retailer_id": ["r-a", "r-a"],
+                "brand_id": ["b-z", "b-z"],
+                "status": ["removed", "gone"],
+                "effective_on": ["2024-03-02", "2024-03-03"],
+                "source_url": ["https://s.example/pq2", "https://s.example/pq3"],
+            }
+        ),
         bad,
     )
     result = run_ingest(store_dir, bad)
@@ -243,13 +259,19 @@ def test_real_process_exit_codes(store_dir: Path, tmp_path: Path):
     bad.write_text(f"{HEADER}\nr-a,b-x,sold,2024-01-01,https://s.example/1\n")
     result = subprocess.run(
         [sys.executable, "-m", "shelfwatch", "ingest", str(bad), "--store", str(store_dir)],
-        cwd=PROJECT, capture_output=True, text=True, timeout=60,
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 1
     assert f"{bad}:2:status: unknown status 'sold'" in result.stderr
     assert "Traceback" not in result.stderr
     usage = subprocess.run(
         [sys.executable, "-m", "shelfwatch", "status", "--as-of", "yesterday"],
-        cwd=PROJECT, capture_output=True, text=True, timeout=60,
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert usage.returncode == 2

@@ -9,22 +9,24 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 CORE = sorted(
-    path for path in (PROJECT / "shelfwatch").rglob("*.py") if "ui" not in path.relative_to(
-        PROJECT / "shelfwatch"
-    ).parts
+    path
+    for path in (PROJECT / "shelfwatch").rglob("*.py")
+    if "ui" not in path.relative_to(PROJECT / "shelfwatch").parts
 )
 
 
 def test_core_modules_do_not_import_streamlit_in_a_fresh_interpreter():
     modules = [
-        ".".join(path.relative_to(PROJECT).with_suffix("").parts) for path in CORE
+        ".".join(path.relative_to(PROJECT).with_suffix("").parts)
+        for path in CORE
         if path.name != "__main__.py"
     ]
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}:\n"
         "    importlib.import_module(name)\n"
-        "leaked = sorted(m for m in sys.modules if m == 'streamlit' or m.startswith('streamlit.'))\n"
+        "leaked = sorted(m for m in sys.modules\n"
+        "                if m == 'streamlit' or m.startswith('streamlit.'))\n"
         "print(','.join(leaked))\n"
     )
     result = subprocess.run(

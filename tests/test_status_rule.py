@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,7 +16,11 @@ from shelfwatch.queries import run_query
 
 CONFIDENCE_RANK = {"low": 1, "medium": 2, "high": 3}
 SOURCE_KIND_RANK = {
-    "brand_claim": 1, "news_report": 2, "legal_filing": 3, "listing_check": 4, "statement": 5,
+    "brand_claim": 1,
+    "news_report": 2,
+    "legal_filing": 3,
+    "listing_check": 4,
+    "statement": 5,
 }
 SOLD = {"stocked", "exiting"}
 DAY0 = dt.date(2021, 1, 1)
@@ -79,7 +84,8 @@ def store_from_log(log: list[Obs]) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute(store.sql_text("schema"))
     con.execute(
-        "insert into retailers values ('r-a', 'A', null, null, null), ('r-b', 'B', null, null, null)"
+        "insert into retailers values "
+        "('r-a', 'A', null, null, null), ('r-b', 'B', null, null, null)"
     )
     con.execute("insert into brands values ('b-x', 'X', null), ('b-y', 'Y', null)")
     for o in log:
@@ -88,9 +94,14 @@ def store_from_log(log: list[Obs]) -> duckdb.DuckDBPyConnection:
             "$effective_on, 'https://s.example/' || $obs_id, $source_kind, $confidence, "
             "$reported_on, 'all', null, null, null, 1, $obs_id + 1)",
             {
-                "obs_id": o.obs_id, "retailer_id": o.retailer_id, "brand_id": o.brand_id,
-                "status": o.status, "effective_on": o.effective_on, "source_kind": o.source_kind,
-                "confidence": o.confidence, "reported_on": o.reported_on,
+                "obs_id": o.obs_id,
+                "retailer_id": o.retailer_id,
+                "brand_id": o.brand_id,
+                "status": o.status,
+                "effective_on": o.effective_on,
+                "source_kind": o.source_kind,
+                "confidence": o.confidence,
+                "reported_on": o.reported_on,
             },
         )
     store.derive_status(con)
@@ -125,8 +136,13 @@ observation = st.tuples(
 def as_log(raw: list[tuple]) -> list[Obs]:
     return [
         Obs(
-            obs_id=i + 1, retailer_id=r, brand_id=b, status=s,
-            effective_on=DAY0 + dt.timedelta(days=day), source_kind=kind, confidence=conf,
+            obs_id=i + 1,
+            retailer_id=r,
+            brand_id=b,
+            status=s,
+            effective_on=DAY0 + dt.timedelta(days=day),
+            source_kind=kind,
+            confidence=conf,
             reported_on=None if rep is None else DAY0 + dt.timedelta(days=day + rep),
         )
         for i, (r, b, s, day, kind, conf, rep) in enumerate(raw)
@@ -164,9 +180,16 @@ def test_status_as_of_query_matches_reference(raw, offset):
     con = store_from_log(log)
     try:
         frame = run_query(
-            con, "status_as_of",
-            {"as_of": day, "retailers": None, "brands": None, "statuses": None,
-             "parents": None, "lists": None},
+            con,
+            "status_as_of",
+            {
+                "as_of": day,
+                "retailers": None,
+                "brands": None,
+                "statuses": None,
+                "parents": None,
+                "lists": None,
+            },
         )
     finally:
         con.close()
@@ -189,7 +212,7 @@ def test_status_as_of_query_matches_reference(raw, offset):
 
 
 def pd_date(value) -> dt.date:
-    return value.date() if hasattr(value, "date") and not isinstance(value, dt.date) else value
+    return pd.Timestamp(value).date()
 
 
 def test_later_line_wins_a_full_tie(tmp_path: Path):

@@ -74,9 +74,20 @@ def test_second_writer_gets_a_clear_busy_message(tmp_path: Path):
     store_dir = build_store(MINI_DATA, tmp_path / "store")
     with store.writer_lock(store_dir):
         result = subprocess.run(
-            [sys.executable, "-m", "shelfwatch", "build", "--data", str(MINI_DATA),
-             "--store", str(store_dir)],
-            cwd=PROJECT, capture_output=True, text=True, timeout=60,
+            [
+                sys.executable,
+                "-m",
+                "shelfwatch",
+                "build",
+                "--data",
+                str(MINI_DATA),
+                "--store",
+                str(store_dir),
+            ],
+            cwd=PROJECT,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     assert result.returncode == 1
     assert "is busy" in result.stderr and "Traceback" not in result.stderr
@@ -87,9 +98,22 @@ def test_a_waiting_writer_proceeds_when_the_lock_is_released(tmp_path: Path):
     store_dir = build_store(MINI_DATA, tmp_path / "store")
     with store.writer_lock(store_dir):
         waiting = subprocess.Popen(
-            [sys.executable, "-m", "shelfwatch", "build", "--data", str(MINI_DATA),
-             "--store", str(store_dir), "--wait", "30"],
-            cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "shelfwatch",
+                "build",
+                "--data",
+                str(MINI_DATA),
+                "--store",
+                str(store_dir),
+                "--wait",
+                "30",
+            ],
+            cwd=PROJECT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         time.sleep(1.0)
         assert waiting.poll() is None, "the second writer must wait, not fail"
@@ -121,7 +145,7 @@ def _big_observations(path: Path, rows: int) -> None:
         lines.append(
             f"{rng.choice(retailers)},{rng.choice(brands)},"
             f"{rng.choice(['stocked', 'removed', 'exiting', 'unavailable'])},{day},"
-            f"https://s.example/{i},\"quote {i}, with a comma\""
+            f'https://s.example/{i},"quote {i}, with a comma"'
         )
     path.write_text("\n".join(lines) + "\n")
 
@@ -142,8 +166,9 @@ def test_sigkill_during_ingest_never_breaks_the_store(tmp_path: Path):
     versions_seen = set()
     for _attempt in range(8):
         before = observation_count(store_dir)
-        process = subprocess.Popen(command, cwd=PROJECT, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE)
+        process = subprocess.Popen(
+            command, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         time.sleep(rng.uniform(0.05, full_run * 1.1))
         process.send_signal(signal.SIGKILL)
         process.wait()

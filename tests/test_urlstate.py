@@ -25,8 +25,14 @@ def test_valid_parameters_are_read():
 
 def test_malformed_and_unknown_values_are_ignored_with_notices():
     parsed = urlstate.parse_params(
-        {"as_of": "2021-02-30", "compare": "yesterday", "brand": "lorex,nope,<b>",
-         "v": "latest", "start": "2022-01-01", "end": "2021-01-01"},
+        {
+            "as_of": "2021-02-30",
+            "compare": "yesterday",
+            "brand": "lorex,nope,<b>",
+            "v": "latest",
+            "start": "2022-01-01",
+            "end": "2021-01-01",
+        },
         KNOWN,
     )
     assert parsed.dates == {}
@@ -59,8 +65,12 @@ def test_markdown_from_urls_is_escaped():
     assert "\\[click\\]" in escaped and "\\*bold\\*" in escaped
 
 
-@given(st.dictionaries(st.sampled_from(["as_of", "brand", "v", "q", "start", "end", "status"]),
-                       st.text(max_size=60)))
+@given(
+    st.dictionaries(
+        st.sampled_from(["as_of", "brand", "v", "q", "start", "end", "status"]),
+        st.text(max_size=60),
+    )
+)
 def test_any_parameters_parse_without_crashing(params):
     parsed = urlstate.parse_params(params, KNOWN)
     for values in parsed.lists.values():

@@ -130,7 +130,10 @@ def sidebar() -> View | None:
     )
     with st.sidebar:
         view.as_of = date_filter(
-            view, "as_of", "Status as of", default=last_date,
+            view,
+            "as_of",
+            "Status as of",
+            default=last_date,
             help="Every status shown holds on this date. Default: the latest date in the data.",
         )
         if view.pinned:
@@ -204,8 +207,9 @@ def date_filter(
     key = f"url_{name}"
     _initial(key, wanted)
     target = container or st
-    value = target.date_input(label, key=key, min_value=low, max_value=high, help=help,
-                              format="YYYY-MM-DD")
+    value = target.date_input(
+        label, key=key, min_value=low, max_value=high, help=help, format="YYYY-MM-DD"
+    )
     value = value or default
     set_param(name, value if keep_default_in_url or value != default else None)
     return value

@@ -1,0 +1,132 @@
+"""Compare two dates: which retailer × brand pairs changed status between them, and who says so."""
+
+import datetime as dt
+
+import streamlit as st
+
+from shelfwatch import charts
+from shelfwatch.ui import context, downloads
+
+# Default "from": a year before "to", but never before the first observation.
+DEFAULT_SPAN = dt.timedelta(days=365)
+
+view = context.current()
+st.title("Compare two dates")
+st.caption(
+    "Every retailer × brand pair whose status on the first date differs from its status on the "
+    "second, with the source that opened the new status. “No data” means no observation up "
+    "to that date."
+)
+notices = st.container()
+
+left, right = st.columns(2)
+# "To" first: "From" defaults relative to it. Without end= in the link, "To" is the as-of date.
+end = context.date_filter(
+    view,
+    "end",
+    "To",
+    default=view.as_of,
+    container=right,
+    help="Defaults to the “Status as of” date in the sidebar.",
+)
+start = context.date_filter(
+    view,
+    "start",
+    "From",
+    default=max(view.first_date, end - DEFAULT_SPAN),
+    container=left,
+)
+left, right = st.columns(2)
+retailers = context.multi_filter(
+    view,
+    "retailer",
+    "Retailers",
+    list(view.retailer_names),
+    format_func=lambda rid: view.retailer_names.get(rid, rid),
+    container=left,
+)
+brands = context.multi_filter(
+    view,
+    "brand",
+    "Brands",
+    list(view.brand_names),
+    format_func=lambda bid: view.brand_names.get(bid, bid),
+    container=right,
+)
+if start > end:
+    view.params.notices.append("“From” was after “To”; the two dates were swapped.")
+    start, end = end, start
+
+with notices:
+    context.show_notices(view)
+
+if start == end:
+    st.info("Pick two different dates to see what changed between them.")
+else:
+    with st.spinner("Comparing…"):
+        changes = view.query(
+            "changes_between",
+            start=start,
+            end=end,
+            retailers=retailers or None,
+            brands=brands or None,
+        )
+    if changes.empty:
+        st.info(
+            f"Nothing changed between {start:%Y-%m-%d} and {end:%Y-%m-%d} for these filters: "
+            "every pair had the same status (or no data) on both dates."
+        )
+    else:
+        pair_word = "pair" if len(changes) == 1 else "pairs"
+        st.subheader(
+            f"{len(changes):,} {pair_word} changed between {start:%Y-%m-%d} and {end:%Y-%m-%d}"
+        )
+        st.plotly_chart(charts.changes_summary_chart(changes), config={"displaylogo": False})
+
+        table = changes.assign(
+            from_shown=changes["from_status"]
+            .map(charts.status_label, na_action="ignore")
+            .fillna(charts.status_label(None)),
+            to_shown=changes["to_status"]
+            .map(charts.status_label, na_action="ignore")
+            .fillna(charts.status_label(None)),
+            disputed_shown=changes["disputed"].map({True: "yes", False: ""}),
+        )
+        downloads.show_table(
+            table,
+            {
+                "retailer_name": "Retailer",
+                "brand_name": "Brand",
+                "from_shown": f"On {start:%Y-%m-%d}",
+                "to_shown": f"On {end:%Y-%m-%d}",
+                "changed_on": st.column_config.DateColumn(
+                    "Changed on",
+                    format="YYYY-MM-DD",
+                    help="First day of the new status (the date of its first source).",
+                ),
+                "disputed_shown": "Disputed",
+                "source_kind": "Source kind",
+                "confidence": "Confidence",
+                "source_url": "Source",
+                "quote": "Quote",
+            },
+            key="compare_changes_table",
+        )
+        downloads.download_buttons(
+            downloads.Download(
+                fetch=downloads.query_fetcher(
+                    view.path,
+                    "changes_between",
+                    dict(start=start, end=end, retailers=retailers or None, brands=brands or None),
+                ),
+                data_version=view.version,
+                as_of=end,
+                filters={"start": start, "end": end, "retailer": retailers, "brand": brands},
+                title="Shelfwatch changes between two dates",
+                permalink=context.permalink(view),
+            ),
+            key="compare",
+            rows=len(changes),
+        )
+
+context.show_permalink(view)

@@ -1,0 +1,348 @@
+"""Overview: who sells which brand on a date, what changed since another date, and the sources.
+
+For executives: headline numbers with deltas, a retailer × brand status grid (click a cell, or
+pick it below, for its evidence), coverage over time with events, and exposure to brands of
+listed parent companies. Data reaches the screen as text only (dataframes, st.text, plotly
+strings escaped in shelfwatch.charts).
+"""
+
+import datetime as dt
+
+import streamlit as st
+
+from shelfwatch import charts
+from shelfwatch.ui import context
+
+TOP_MIN, TOP_DEFAULT, TOP_MAX = 5, 25, 60  # the heatmap never draws more than 60 × 60 cells
+CELL_KEYS = ("cell_retailer", "cell_brand")
+NO_FILTER = {"statuses": None, "parents": None, "lists": None}
+# Short card titles (the query's labels are long); the help says exactly what is counted.
+KPI_CARDS = {
+    "pairs_sold": ("Pairs sold", "Retailer × brand pairs whose status is stocked or exiting."),
+    "pairs_not_sold": ("Pairs not sold", "Pairs whose status is removed or unavailable."),
+    "relistings": ("Re-listings", "Times a removed or unavailable pair was sold again, so far."),
+    "exposed_retailers": (
+        "Retailers exposed",
+        "Retailers selling at least one brand whose parent company (any ownership claim) is on "
+        "a designation list on the date.",
+    ),
+    "disputed_pairs": (
+        "Disputed pairs",
+        "Pairs where a source within 30 days of the winning one disagrees on whether the brand "
+        "is sold.",
+    ),
+}
+
+
+def _year_before(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def _top_slider(view: context.View, container) -> int:
+    """The 'most active N' slider, bound to URL parameter ``top``."""
+    raw = st.query_params.get("top")
+    wanted = TOP_DEFAULT
+    if raw:
+        if raw.isdigit() and TOP_MIN <= int(raw) <= TOP_MAX:
+            wanted = int(raw)
+        else:
+            view.params.notices.append(
+                f"Ignored top={raw[:20]!r}: expected a whole number from {TOP_MIN} to {TOP_MAX}."
+            )
+    if "url_top" not in st.session_state:
+        st.session_state["url_top"] = wanted
+    value = container.slider(
+        "Most active to show",
+        TOP_MIN,
+        TOP_MAX,
+        key="url_top",
+        help="Without a retailer or brand filter the grid shows this many of the most active "
+        "retailers and brands (those with the most observations).",
+    )
+    context.set_param("top", None if value == TOP_DEFAULT else value)
+    return value
+
+
+def _on_cell_click() -> None:
+    # A click on the heatmap's scatter layer: customdata = [retailer_id, brand_id].
+    for point in st.session_state["heatmap"].selection.points:
+        ids = point.get("customdata")
+        if isinstance(ids, list) and len(ids) == 2:
+            st.session_state[CELL_KEYS[0]], st.session_state[CELL_KEYS[1]] = ids
+            return
+
+
+def _cell_picker(view, retailers, brands) -> tuple[str, str] | None:
+    """Two selectboxes (the keyboard way to choose a cell), bound to URL parameter ``cell``."""
+    left, right = st.columns(2)
+    chosen = []
+    for column, key, label, shown, names in (
+        (left, CELL_KEYS[0], "Retailer", retailers, view.retailer_names),
+        (right, CELL_KEYS[1], "Brand", brands, view.brand_names),
+    ):
+        options = [item_id for item_id, _ in shown]
+        current = st.session_state.get(key)
+        if current is not None and current not in options and current in names:
+            options.append(current)  # a cell from the link outside the grid's subset
+        chosen.append(
+            column.selectbox(
+                label,
+                options,
+                key=key,
+                index=None,
+                placeholder=f"Choose a {label.lower()}",
+                format_func=lambda item_id, names=names: names.get(item_id, item_id),
+            )
+        )
+    cell = (chosen[0], chosen[1]) if all(chosen) else None
+    context.set_param("cell", charts.cell_key(*cell) if cell else None)
+    return cell
+
+
+view = context.current()
+st.title("Overview")
+st.caption(
+    "Which retailers sell which brands on the chosen date, what changed since the comparison "
+    "date, and the sources behind every status."
+)
+notices = st.container()  # filled last: the widgets below may add notices
+
+# --- Headline numbers ---------------------------------------------------------------------------
+compare = context.date_filter(
+    view,
+    "compare",
+    "Compare with",
+    container=st.sidebar,
+    default=max(_year_before(view.as_of), view.first_date),
+    help="The headline numbers show their change since this date. Default: a year before the "
+    "as-of date, or the first date in the data.",
+)
+with st.spinner("Counting…"):
+    kpis = view.query("kpis", as_of=view.as_of, compare=compare)
+for column, kpi in zip(st.columns(len(kpis)), kpis.to_dict("records"), strict=True):
+    title, help_text = KPI_CARDS.get(kpi["metric"], (kpi["label"], None))
+    column.metric(
+        title,
+        f"{int(kpi['value']):,}",
+        delta=int(kpi["delta"]),
+        delta_color="off",
+        delta_description=f"since {compare:%Y-%m-%d}",
+        help=help_text,
+        border=True,
+    )
+
+# --- Status grid --------------------------------------------------------------------------------
+st.subheader(f"Who sells what on {view.as_of:%Y-%m-%d}")
+filters = st.columns([2, 2, 1])
+chosen_retailers = context.multi_filter(
+    view,
+    "retailer",
+    "Retailers",
+    list(view.retailer_names),
+    container=filters[0],
+    format_func=lambda item_id: view.retailer_names.get(item_id, item_id),
+    help="Show only these retailers (default: the most active).",
+)
+chosen_brands = context.multi_filter(
+    view,
+    "brand",
+    "Brands",
+    list(view.brand_names),
+    container=filters[1],
+    format_func=lambda item_id: view.brand_names.get(item_id, item_id),
+    help="Show only these brands (default: the most active).",
+)
+top = _top_slider(view, filters[2])
+
+with st.spinner("Loading statuses…"):
+    retailer_ids = (
+        list(chosen_retailers[:TOP_MAX])
+        or view.query("most_active_retailers", max_rows=top)["retailer_id"].tolist()
+    )
+    brand_ids = (
+        list(chosen_brands[:TOP_MAX])
+        or view.query("most_active_brands", max_rows=top)["brand_id"].tolist()
+    )
+    retailers = sorted(
+        ((i, view.retailer_names.get(i, i)) for i in retailer_ids),
+        key=lambda pair: (pair[1].casefold(), pair[0]),
+    )
+    brands = sorted(
+        ((i, view.brand_names.get(i, i)) for i in brand_ids),
+        key=lambda pair: (pair[1].casefold(), pair[0]),
+    )
+    statuses = view.query(
+        "status_as_of",
+        as_of=view.as_of,
+        retailers=tuple(retailer_ids),
+        brands=tuple(brand_ids),
+        **NO_FILTER,
+    )
+
+subset = (
+    charts.heatmap_subset_text(
+        "retailers", len(retailers), len(view.retailer_names), top, len(chosen_retailers)
+    ),
+    charts.heatmap_subset_text(
+        "brands", len(brands), len(view.brand_names), top, len(chosen_brands)
+    ),
+)
+st.caption(
+    f"Showing {subset[0]} × {subset[1]}. "
+    "⚑ = disputed: a source within 30 days of the winning one disagrees. "
+    "Click a cell, or choose it below, for its evidence."
+)
+
+for key, value in zip(
+    CELL_KEYS,
+    charts.parse_cell_key(
+        st.query_params.get("cell"), view.retailer_names, view.brand_names, view.params.notices
+    )
+    or (None, None),
+    strict=True,
+):
+    if key not in st.session_state:  # seed from the link once; then the widgets win
+        st.session_state[key] = value
+
+if not retailers or not brands:
+    st.info("There are no observations in this data version yet, so there is nothing to show.")
+elif statuses.empty:
+    st.info(
+        "No retailer × brand pair has data on this date. Choose a later “Status as of” date in "
+        f"the sidebar: the data runs from {view.first_date:%Y-%m-%d} to {view.last_date:%Y-%m-%d}."
+    )
+else:
+    figure = charts.status_heatmap(
+        statuses,
+        retailers,
+        brands,
+        selected=(st.session_state.get(CELL_KEYS[0]), st.session_state.get(CELL_KEYS[1])),
+    )
+    st.plotly_chart(
+        figure,
+        theme="streamlit",
+        key="heatmap",
+        on_select=_on_cell_click,
+        selection_mode="points",
+        config={"displayModeBar": False},
+        alt=f"Status grid of {len(retailers)} retailers by {len(brands)} brands on "
+        f"{view.as_of:%Y-%m-%d}; choose a cell below to read its status and evidence.",
+    )
+
+# --- Evidence of the chosen cell ----------------------------------------------------------------
+st.subheader("Evidence for one retailer × brand")
+cell = _cell_picker(view, retailers, brands)
+if cell is None:
+    st.caption("Choose a retailer and a brand (or click a cell of the grid) to see every source.")
+else:
+    retailer_id, brand_id = cell
+    with st.spinner("Loading the evidence…"):
+        pair = view.query(
+            "status_as_of",
+            as_of=view.as_of,
+            retailers=(retailer_id,),
+            brands=(brand_id,),
+            **NO_FILTER,
+        )
+        evidence = charts.evidence_table(
+            view.query("evidence_for_pair", retailer=retailer_id, brand=brand_id)
+        )
+    names = f"{view.retailer_names[retailer_id]} × {view.brand_names[brand_id]}"
+    if pair.empty:
+        st.text(f"{names} on {view.as_of:%Y-%m-%d}: {charts.status_label(None)}")
+    else:
+        now = pair.iloc[0]
+        st.text(
+            f"{names} on {view.as_of:%Y-%m-%d}: {charts.status_label(now['status'])} "
+            f"since {now['since']:%Y-%m-%d}"
+            + (f" · {charts.DISPUTED_MARK} disputed" if now["disputed"] else "")
+        )
+    if evidence.empty:
+        st.info("No observation of this pair on any date: it has no data.")
+    else:
+        st.caption(
+            "Every observation of the pair, newest first, including any after the as-of date. "
+            "“Won its date” marks the observation the status rule chose on that date."
+        )
+        st.dataframe(
+            evidence,
+            hide_index=True,
+            key="evidence",
+            column_config={
+                "effective_on": st.column_config.DateColumn("Date", format="YYYY-MM-DD"),
+                "status": "Status",
+                "source_link": st.column_config.LinkColumn("Source"),
+                "source_text": st.column_config.TextColumn(
+                    "Source (not a web link)", help="A source that is not an http(s) address."
+                ),
+                "quote": st.column_config.TextColumn("Quote", width="large"),
+                "source_kind": "Source kind",
+                "confidence": "Confidence",
+                "won_day": st.column_config.CheckboxColumn("Won its date"),
+                "disputed": st.column_config.CheckboxColumn("Disputed"),
+                "reported_on": st.column_config.DateColumn("Reported on", format="YYYY-MM-DD"),
+                "channel": "Channel",
+                "archive_link": st.column_config.LinkColumn("Archive copy"),
+                "note": st.column_config.TextColumn("Note", width="large"),
+                "input_file": "Input file",
+                "line_no": st.column_config.NumberColumn("Line", format="%d"),
+            },
+        )
+
+# --- Coverage over time -------------------------------------------------------------------------
+st.subheader("How many retailers sell each brand")
+start, end = view.first_date, max(view.last_date, view.as_of)
+grain = charts.coverage_grain(start, end)
+with st.spinner("Loading coverage…"):
+    coverage = view.query(
+        "coverage_over_time", grain=grain, start=start, end=end, brands=tuple(brand_ids)
+    )
+    events = view.query("events", start=start, end=end, kinds=None)
+if coverage.empty:
+    st.info("No coverage to show for these brands.")
+else:
+    st.plotly_chart(
+        charts.coverage_chart(coverage, events, as_of=view.as_of),
+        theme="streamlit",
+        key="coverage",
+        config={"displayModeBar": False},
+        alt=f"Retailers selling each of {len(brand_ids)} brands per {grain}, with events.",
+    )
+    st.caption(
+        f"Retailers selling (stocked or exiting) on the first day of each {grain}, for the "
+        "brands of the grid. Dotted lines mark regulatory, reporting, legal and other events: "
+        "hover the ▼ markers for their titles. The solid line is the as-of date."
+    )
+
+# --- Exposure -----------------------------------------------------------------------------------
+st.subheader(f"Retailers selling brands of listed parent companies on {view.as_of:%Y-%m-%d}")
+with st.spinner("Loading exposure…"):
+    exposure = charts.exposure_table(view.query("exposure_by_parent", as_of=view.as_of, lists=None))
+if exposure.empty:
+    st.info(
+        "On this date no retailer is known to sell a brand whose parent company is on a "
+        "designation list."
+    )
+else:
+    st.dataframe(
+        exposure,
+        hide_index=True,
+        key="exposure",
+        column_config={
+            "parent": "Parent company",
+            "lists": "Designation lists",
+            "brand": "Brand",
+            "retailer": "Retailer",
+            "status": "Status",
+            "since": st.column_config.DateColumn("Since", format="YYYY-MM-DD"),
+            "source_link": st.column_config.LinkColumn("Source of the status"),
+            "source_text": "Source (not a web link)",
+        },
+    )
+
+context.show_permalink(view)
+with notices:
+    context.show_notices(view)

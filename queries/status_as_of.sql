@@ -1,0 +1,134 @@
+-- status_as_of: the status of every retailer × brand pair that has data on $as_of (pairs with
+-- no observation up to that date are left out: no data), with the winning observation's
+-- evidence and the brand's parent companies and their designation lists on that date.
+-- Parameters:
+--   $as_of      DATE       the date the status holds for
+--   $retailers  VARCHAR[]  retailer ids to keep (NULL = all)
+--   $brands     VARCHAR[]  brand ids to keep (NULL = all)
+--   $statuses   VARCHAR[]  statuses to keep (NULL = all)
+--   $parents    VARCHAR[]  keep brands with an as-of parent among these company ids (NULL = all)
+--   $lists      VARCHAR[]  keep brands with an as-of parent designated on one of these lists
+--                          on $as_of (NULL = all)
+-- Columns: retailer_id, retailer_name, brand_id, brand_name, status, since, disputed,
+--   effective_on (the winner's date), source_url, source_kind, confidence, reported_on, channel,
+--   quote, note, archive_url, obs_id, parent_ids (comma-separated, sorted, '' if none),
+--   parent_names (', '-separated, sorted), lists (comma-separated, sorted, '' if none).
+-- One row per pair, ordered by retailer_name, brand_name.
+with
+
+segments as (
+    select retailer_id, brand_id, status, seg_from, seg_to, since, disputed, obs_id
+    from status_segments
+),
+
+winners as (
+    select
+        obs_id, source_url, source_kind, confidence, reported_on, channel, quote, note,
+        archive_url
+    from observations
+),
+
+retailer_names as (
+    select retailer_id, name as retailer_name from retailers
+),
+
+brand_names as (
+    select brand_id, name as brand_name from brands
+),
+
+claims as (
+    select brand_id, company_id, valid_from, valid_to from ownership
+),
+
+company_names as (
+    select company_id, name as company_name from companies
+),
+
+designated as (
+    select company_id, list, effective_on, ended_on from designations
+),
+
+-- A filtered scan: the one segment of each pair that covers $as_of.
+pair_status as (
+    select *
+    from segments
+    where seg_from <= $as_of::date
+      and (seg_to is null or seg_to > $as_of::date)
+      and ($retailers is null or list_contains($retailers, retailer_id))
+      and ($brands is null or list_contains($brands, brand_id))
+      and ($statuses is null or list_contains($statuses, status))
+),
+
+-- Conflicting ownership claims are all kept: a brand may have two parents on one date.
+parents_on_date as (
+    select distinct
+        c.brand_id,
+        c.company_id,
+        coalesce(n.company_name, c.company_id) as company_name
+    from claims as c
+    left join company_names as n using (company_id)
+    where c.valid_from <= $as_of::date
+      and (c.valid_to is null or $as_of::date < c.valid_to)
+),
+
+lists_on_date as (
+    select distinct p.brand_id, d.list
+    from parents_on_date as p
+    join designated as d using (company_id)
+    where d.effective_on <= $as_of::date
+      and (d.ended_on is null or $as_of::date <= d.ended_on)
+),
+
+brand_parents as (
+    select
+        brand_id,
+        list(company_id) as parent_id_list,
+        string_agg(company_id, ',' order by company_id) as parent_ids,
+        string_agg(company_name, ', ' order by company_name, company_id) as parent_names
+    from parents_on_date
+    group by brand_id
+),
+
+brand_lists as (
+    select
+        brand_id,
+        list(list) as list_names,
+        string_agg(list, ',' order by list) as lists
+    from lists_on_date
+    group by brand_id
+),
+
+final as (
+    select
+        s.retailer_id,
+        r.retailer_name,
+        s.brand_id,
+        b.brand_name,
+        s.status,
+        s.since,
+        s.disputed,
+        s.seg_from as effective_on,
+        w.source_url,
+        w.source_kind,
+        w.confidence,
+        w.reported_on,
+        w.channel,
+        w.quote,
+        w.note,
+        w.archive_url,
+        s.obs_id,
+        coalesce(p.parent_ids, '') as parent_ids,
+        coalesce(p.parent_names, '') as parent_names,
+        coalesce(l.lists, '') as lists
+    from pair_status as s
+    join winners as w using (obs_id)
+    left join retailer_names as r using (retailer_id)
+    left join brand_names as b using (brand_id)
+    left join brand_parents as p using (brand_id)
+    left join brand_lists as l using (brand_id)
+    where ($parents is null or list_has_any(p.parent_id_list, $parents))
+      and ($lists is null or list_has_any(l.list_names, $lists))
+)
+
+select * from final
+order by retailer_name, brand_name, retailer_id, brand_id

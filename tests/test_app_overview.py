@@ -1,0 +1,282 @@
+"""AppTest of the Overview page on the seed store: KPIs, the status grid, a cell's evidence.
+
+AppTest cannot click a plotly chart, so the grid is read from the figure the page sends (the
+chart element's JSON spec) and cells are chosen with the two selectboxes, the keyboard way; the
+click itself (selection.points[i]["customdata"]) is left to the browser tests.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from shelfwatch import charts
+from tests.conftest import SEED_DATA, build_store
+
+PROJECT = Path(__file__).resolve().parent.parent
+HOSTILE = "<img src=x onerror=alert(1)>"
+YAHOO = "https://news.yahoo.com/us-retail-giants-pull-chinese-150045714.html"
+LOREX_LIST = "https://amz10.com/p/14051.html"
+
+
+def run_overview(monkeypatch: pytest.MonkeyPatch, store_dir: Path, **params: str) -> AppTest:
+    monkeypatch.setenv("SHELFWATCH_STORE", str(store_dir))
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def rerun(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _array(value: object) -> np.ndarray:
+    """A plotly JSON array: a list, or a typed array {"dtype", "bdata", "shape"} (plotly ≥ 6)."""
+    if isinstance(value, dict) and "bdata" in value:
+        data = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        shape = value.get("shape")
+        if isinstance(shape, str):
+            shape = [int(part) for part in shape.split(",")]
+        return data.reshape(shape) if shape else data
+    return np.asarray(value, dtype=object)
+
+
+def chart_spec(at: AppTest, key: str) -> dict:
+    (element,) = [element for element in at.get("plotly_chart") if element.key == key]
+    return json.loads(element.proto.spec)
+
+
+def grid(at: AppTest) -> dict[tuple[str, str], tuple[str, str]]:
+    """(retailer_id, brand_id) → (status, cell text) as drawn in the heatmap the page sent."""
+    spec = chart_spec(at, "heatmap")
+    (cells,) = [t for t in spec["data"] if t.get("name") == charts.HEATMAP_CELLS]
+    ids = {
+        (int(x), int(y)): tuple(pair)
+        for x, y, pair in zip(
+            _array(cells["x"]), _array(cells["y"]), cells["customdata"], strict=True
+        )
+    }
+    drawn: dict[tuple[str, str], tuple[str, str]] = {}
+    for trace in spec["data"]:
+        if trace.get("type") != "heatmap":
+            continue
+        z = _array(trace["z"]).astype(float)
+        xs, ys = _array(trace["x"]), _array(trace["y"])
+        for i, j in zip(*np.nonzero(~np.isnan(z)), strict=True):
+            drawn[ids[(int(xs[j]), int(ys[i]))]] = (trace["meta"], trace["text"][i][j])
+    assert len(drawn) == len(ids), "every cell is drawn exactly once"
+    return drawn
+
+
+def evidence(at: AppTest) -> pd.DataFrame:
+    (table,) = [d.value for d in at.dataframe if "won_day" in d.value.columns]
+    return table
+
+
+def choose_cell(at: AppTest, retailer_id: str, brand_id: str) -> AppTest:
+    at.selectbox(key="cell_retailer").set_value(retailer_id)
+    at.selectbox(key="cell_brand").set_value(brand_id)
+    return rerun(at)
+
+
+def texts(at: AppTest, kind: str) -> list[str]:
+    """The elements' text as a reader sees it (Markdown backslash escapes removed)."""
+    return [re.sub(r"\\(.)", r"\1", str(element.value)) for element in getattr(at, kind)]
+
+
+def test_overview_runs_on_the_latest_date(monkeypatch, seed_store):
+    at = run_overview(monkeypatch, seed_store)
+    assert [m.label for m in at.metric] == [
+        "Pairs sold",
+        "Pairs not sold",
+        "Re-listings",
+        "Retailers exposed",
+        "Disputed pairs",
+    ]
+    assert at.query_params["as_of"] == "2025-10-29"
+    assert at.query_params["compare"] == "2024-10-29"  # a year before
+    assert grid(at)
+
+
+def test_status_grid_on_2021_11_30(monkeypatch, seed_store):
+    at = run_overview(monkeypatch, seed_store, as_of="2021-11-30")
+    cells = grid(at)
+    assert cells[("home-depot", "lorex")] == ("removed", f"✕ Removed {charts.DISPUTED_MARK}")
+    assert cells[("walmart", "lorex")] == ("stocked", "● Stocked")
+    assert cells[("costco", "ezviz")] == ("stocked", "● Stocked")
+    assert cells[("best-buy", "lorex")][0] == "exiting"
+    assert cells[("amazon", "lorex")] == (charts.NO_DATA, "– No data")
+    # All 7 retailers, and the 2 of 3 brands that have observations (Imou has none).
+    assert {r for r, _ in cells} == {
+        "home-depot",
+        "best-buy",
+        "lowes",
+        "walmart",
+        "costco",
+        "amazon",
+        "kohls",
+    }
+    assert {b for _, b in cells} == {"lorex", "ezviz"}
+    assert any(
+        "all 7 retailers × the 2 brands with observations" in c for c in texts(at, "caption")
+    )
+
+
+def test_kpis_and_deltas_against_the_compare_date(monkeypatch, seed_store):
+    at = run_overview(monkeypatch, seed_store, as_of="2021-11-30", compare="2021-10-01")
+    values = {m.label: (m.value, m.delta) for m in at.metric}
+    # 2021-10-01: Lorex at five retailers. 2021-11-30: 6 pairs sold, 4 not sold.
+    assert values["Pairs sold"] == ("6", "1")
+    assert values["Pairs not sold"] == ("4", "4")
+    assert values["Retailers exposed"] == ("3", "-2")
+    assert values["Disputed pairs"] == ("3", "3")
+    assert at.date_input(key="url_compare").value == dt.date(2021, 10, 1)
+
+
+def test_choosing_a_cell_shows_its_evidence(monkeypatch, seed_store):
+    at = run_overview(monkeypatch, seed_store, as_of="2021-11-30")
+    assert not [d for d in at.dataframe if "won_day" in d.value.columns]
+    choose_cell(at, "home-depot", "lorex")
+    assert at.query_params["cell"] == "home-depot:lorex"
+    assert any(
+        t.startswith("Home Depot × Lorex on 2021-11-30: ✕ Removed since 2021-10-25")
+        and "disputed" in t
+        for t in texts(at, "text")
+    )
+    table = evidence(at)
+    assert len(table) == 5  # every observation of the pair, newest first
+    assert table["effective_on"].is_monotonic_decreasing
+    row = table[table["effective_on"] == pd.Timestamp("2021-10-25")].iloc[0]
+    assert row["source_link"] == YAHOO
+    assert row["status"] == "✕ Removed"
+    assert row["source_kind"] == "statement" and row["confidence"] == "high"
+    assert bool(row["won_day"]) and bool(row["disputed"])
+    assert "committed to upholding" in row["quote"]
+
+    choose_cell(at, "walmart", "lorex")
+    assert any(t.startswith("Walmart × Lorex on 2021-11-30: ● Stocked") for t in texts(at, "text"))
+    table = evidence(at)
+    assert set(table["status"]) == {"● Stocked"}
+    assert LOREX_LIST in set(table["source_link"])
+
+
+def test_changing_the_as_of_date_changes_the_statuses(monkeypatch, seed_store):
+    at = run_overview(monkeypatch, seed_store, as_of="2021-11-30", cell="home-depot:lorex")
+    assert grid(at)[("home-depot", "lorex")][0] == "removed"
+    at.date_input(key="url_as_of").set_value(dt.date(2021, 10, 10))
+    rerun(at)
+    assert at.query_params["as_of"] == "2021-10-10"
+    cells = grid(at)
+    assert cells[("home-depot", "lorex")] == ("stocked", "● Stocked")
+    assert cells[("home-depot", "ezviz")][0] == charts.NO_DATA
+    assert any(
+        t.startswith("Home Depot × Lorex on 2021-10-10: ● Stocked") for t in texts(at, "text")
+    )
+
+
+def test_cell_in_the_url_opens_its_evidence(monkeypatch, seed_store):
+    at = run_overview(monkeypatch, seed_store, as_of="2021-11-30", cell="home-depot:lorex")
+    assert at.selectbox(key="cell_retailer").value == "home-depot"
+    assert at.selectbox(key="cell_brand").value == "lorex"
+    assert YAHOO in set(evidence(at)["source_link"])
+    (permalink,) = [c.value for c in at.code]
+    assert "cell=home-depot%3Alorex" in permalink and "v=1" in permalink
+    # The chosen cell is outlined in the grid.
+    assert chart_spec(at, "heatmap")["layout"].get("shapes")
+
+
+def test_filters_choose_the_grid(monkeypatch, seed_store):
+    at = run_overview(
+        monkeypatch, seed_store, as_of="2021-11-30", retailer="walmart,costco", brand="lorex"
+    )
+    assert set(grid(at)) == {("walmart", "lorex"), ("costco", "lorex")}
+    assert any(
+        "the 2 retailers you chose × the 1 brand you chose" in c for c in texts(at, "caption")
+    )
+    at.multiselect(key="url_brand").set_value([])
+    rerun(at)
+    assert {b for _, b in grid(at)} == {"lorex", "ezviz"}
+    assert "brand" not in at.query_params
+
+
+@pytest.mark.parametrize(
+    ("params", "notice"),
+    [
+        ({"as_of": "garbage"}, "Ignored as_of='garbage'"),
+        ({"cell": "bad"}, "Ignored cell='bad'"),
+        ({"cell": "home-depot:nope"}, "Ignored cell='home-depot:nope'"),
+        ({"cell": HOSTILE}, "Ignored cell="),
+        ({"compare": "2021-02-30"}, "Ignored compare='2021-02-30'"),
+        ({"top": "999"}, "Ignored top='999'"),
+        ({"retailer": "nope"}, "Ignored retailer='nope'"),
+    ],
+)
+def test_malformed_params_show_a_notice(monkeypatch, seed_store, params, notice):
+    at = run_overview(monkeypatch, seed_store, **params)
+    assert any(notice in text for text in texts(at, "info")), texts(at, "info")
+    assert grid(at)
+    assert "cell" not in at.query_params or params.get("cell") is None
+
+
+def test_a_date_before_any_data_shows_a_friendly_empty_state(monkeypatch, seed_store):
+    at = run_overview(monkeypatch, seed_store, as_of="2015-06-01", cell="home-depot:lorex")
+    assert any("No retailer × brand pair has data on this date" in t for t in texts(at, "info"))
+    assert not [e for e in at.get("plotly_chart") if e.key == "heatmap"]
+    assert any(t.endswith(": – No data") for t in texts(at, "text"))
+    assert len(evidence(at)) == 5  # the pair's sources are still there to read
+
+
+def test_the_slider_limits_the_grid_and_is_in_the_url(monkeypatch, seed_store):
+    at = run_overview(monkeypatch, seed_store, as_of="2021-11-30", top="5")
+    cells = grid(at)
+    assert len({r for r, _ in cells}) == 5
+    assert any("the 5 most active of 7 retailers" in c for c in texts(at, "caption"))
+    at.slider(key="url_top").set_value(25)
+    rerun(at)
+    assert len({r for r, _ in grid(at)}) == 7
+    assert "top" not in at.query_params
+
+
+@pytest.fixture(scope="module")
+def hostile_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed with a retailer and a brand whose names are markup."""
+    root = tmp_path_factory.mktemp("overview_hostile")
+    data = root / "data"
+    shutil.copytree(SEED_DATA, data, ignore=shutil.ignore_patterns("store", "*.md"))
+    for name, old in (("retailers.csv", "Walmart"), ("brands.csv", "Lorex")):
+        path = data / name
+        text = path.read_text(encoding="utf-8").replace(f",{old},", f',"{HOSTILE}",', 1)
+        path.write_text(text, encoding="utf-8")
+    return build_store(data, root / "store")
+
+
+def test_hostile_names_are_rendered_as_text(monkeypatch, hostile_store):
+    at = run_overview(monkeypatch, hostile_store, as_of="2021-11-30", cell="walmart:lorex")
+    markup = [
+        *texts(at, "markdown"),
+        *texts(at, "caption"),
+        *texts(at, "title"),
+        *texts(at, "subheader"),
+        *texts(at, "info"),
+        *[m.label for m in at.metric],
+    ]
+    assert not [text for text in markup if "<img" in text]
+    spec = json.dumps(chart_spec(at, "heatmap"))
+    assert "<img" not in spec and "&lt;img src=x onerror=alert(1)&gt;" in spec
+    assert "<img" not in json.dumps(chart_spec(at, "coverage"))
+    assert any(t.startswith(f"{HOSTILE} × {HOSTILE} on 2021-11-30") for t in texts(at, "text"))
+    assert HOSTILE in at.selectbox(key="cell_retailer").options
