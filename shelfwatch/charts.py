@@ -47,7 +47,7 @@ def status_label(status: str | None) -> str:
 
 _DAY = pd.Timedelta(days=1)
 _TEXT_ON_BAR = "#1A1A1A"
-_EVENT_COLOUR = "#555555"
+_EVENT_COLOUR = "#888888"  # mid grey: visible on light and dark themes
 # Okabe–Ito colours the status palette does not use, then greys: owners never look like statuses.
 _COMPANY_COLOURS = ("#0072B2", "#CC79A7", "#F0E442", "#000000", "#777777", "#AAAAAA")
 _CONFIDENCE_OPACITY = {"high": 1.0, "medium": 0.7, "low": 0.45}
@@ -127,7 +127,7 @@ def _add_events(
     shown = shown[(shown["_day"] >= low) & (shown["_day"] < high)]
     if shown.empty:
         return
-    xs, hovers = [], []
+    xs, hovers, lines_below = [], [], []
     for day, group in shown.groupby("_day", sort=True):
         lines = [f"<b>{_iso(day)}</b>"]
         for _, event in group.iterrows():
@@ -136,17 +136,21 @@ def _add_events(
             lines.append(f"• {title}" + (f" <i>({kind})</i>" if kind else ""))
         xs.append(day)
         hovers.append("<br>".join(lines))
-        fig.add_shape(
-            type="line",
-            xref="x",
-            yref="paper",
-            x0=day,
-            x1=day,
-            y0=0,
-            y1=1,
-            line={"color": "#999999", "width": 1, "dash": "dot"},
-            layer="below",
+        lines_below.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": day,
+                "x1": day,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#999999", "width": 1, "dash": "dot"},
+                "layer": "below",
+            }
         )
+    # One layout update for all lines: add_shape per event re-validates the figure each time.
+    fig.update_layout(shapes=[*fig.layout.shapes, *lines_below])
     fig.add_trace(
         go.Scatter(
             x=xs,
