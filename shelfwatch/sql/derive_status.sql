@@ -6,83 +6,72 @@
 --   status_intervals consecutive segments with the same status merged (the timeline).
 
 create or replace table status_segments as
-with ranked as (
+with observations_ranked as (
     select
-        obs_id, retailer_id, brand_id, effective_on, status, reported_on,
+        retailer_id, brand_id, effective_on, obs_id, status,
         status in ('stocked', 'exiting') as sold,
-        case confidence when 'high' then 3 when 'medium' then 2 else 1 end as confidence_rank,
-        case source_kind
-            when 'statement' then 5 when 'listing_check' then 4 when 'legal_filing' then 3
-            when 'news_report' then 2 else 1
-        end as source_kind_rank
+        -- Rule 2 as one sortable key: confidence, then source kind, then the latest
+        -- reported_on (empty = oldest), then the one ingested last.
+        {
+            'confidence': case confidence when 'high' then 3 when 'medium' then 2 else 1 end,
+            'source_kind': case source_kind
+                when 'statement' then 5 when 'listing_check' then 4 when 'legal_filing' then 3
+                when 'news_report' then 2 else 1 end,
+            'reported_on': coalesce(reported_on, date '0001-01-01'),
+            'obs_id': obs_id
+        } as precedence
     from observations
 ),
 
--- Rule 2: one winner per pair and date.
-day_winners as (
-    select retailer_id, brand_id, effective_on, obs_id, status, sold
-    from ranked
-    qualify row_number() over (
-        partition by retailer_id, brand_id, effective_on
-        order by confidence_rank desc, source_kind_rank desc,
-                 reported_on desc nulls last, obs_id desc
-    ) = 1
-),
-
--- Rule 5 needs every observation of the pair, losers included, in a 30-day window.
-day_counts as (
+-- One row per pair and observation date: the day's winner, and how many of the day's
+-- observations say sold / not sold (rule 5 counts losers too).
+pair_days as (
     select
         retailer_id, brand_id, effective_on,
+        arg_max(obs_id, precedence) as obs_id,
+        arg_max(status, precedence) as status,
         count(*) filter (where sold) as sold_n,
         count(*) filter (where not sold) as not_sold_n
-    from ranked
+    from observations_ranked
     group by retailer_id, brand_id, effective_on
-),
-
-window_counts as (
-    select
-        retailer_id, brand_id, effective_on,
-        sum(sold_n) over recent as sold_30d,
-        sum(not_sold_n) over recent as not_sold_30d
-    from day_counts
-    window recent as (
-        partition by retailer_id, brand_id order by effective_on
-        range between interval 30 days preceding and current row
-    )
 ),
 
 segments as (
     select
-        w.retailer_id, w.brand_id, w.status, w.obs_id,
-        w.effective_on as seg_from,
-        lead(w.effective_on) over pair_days as seg_to,
-        case when w.sold then c.not_sold_30d > 0 else c.sold_30d > 0 end as disputed,
+        retailer_id, brand_id, status, obs_id,
+        effective_on as seg_from,
+        lead(effective_on) over pair_order as seg_to,
+        case
+            when status in ('stocked', 'exiting') then sum(not_sold_n) over recent > 0
+            else sum(sold_n) over recent > 0
+        end as disputed,
         -- Rule 4: a new run starts where the winning status changes.
-        coalesce(lag(w.status) over pair_days <> w.status, true) as starts_run
-    from day_winners as w
-    join window_counts as c using (retailer_id, brand_id, effective_on)
-    window pair_days as (partition by w.retailer_id, w.brand_id order by w.effective_on)
-),
-
-numbered as (
-    select
-        *,
-        (sum(starts_run::integer) over (
-            partition by retailer_id, brand_id order by seg_from rows unbounded preceding
-        ))::integer as run_no
-    from segments
+        coalesce(lag(status) over pair_order <> status, true) as starts_run
+    from pair_days
+    window
+        pair_order as (partition by retailer_id, brand_id order by effective_on),
+        recent as (
+            partition by retailer_id, brand_id order by effective_on
+            range between interval 30 days preceding and current row
+        )
 ),
 
 final as (
     select
         retailer_id, brand_id, status, seg_from, seg_to,
-        min(seg_from) over run as since,
-        last_value(seg_to) over (
-            run order by seg_from rows between unbounded preceding and unbounded following
-        ) as run_to,
-        run_no, obs_id, disputed
-    from numbered
-    window run as (partition by retailer_id, brand_id, run_no)
+        max(case when starts_run then seg_from end) over so_far as since,
+        min(case when starts_run then seg_from end) over after as run_to,
+        (sum(starts_run::integer) over so_far)::integer as run_no,
+        obs_id, disputed
+    from segments
+    window
+        so_far as (
+            partition by retailer_id, brand_id order by seg_from rows unbounded preceding
+        ),
+        after as (
+            partition by retailer_id, brand_id order by seg_from
+            rows between 1 following and unbounded following
+        )
 )
 
 select * from final
