@@ -62,7 +62,7 @@ listed_brands as (
        and (d.ended_on is null or dt.on_date <= d.ended_on)
 ),
 
-relisted_on as (
+relisting_days as (
     select s.valid_from as relisted_on
     from intervals as n
     join intervals as s
@@ -94,7 +94,7 @@ exposure_counts as (
 relisting_counts as (
     select d.side, count(r.relisted_on) as relistings
     from dates as d
-    join relisted_on as r on r.relisted_on <= d.on_date
+    join relisting_days as r on r.relisted_on <= d.on_date
     group by d.side
 ),
 

@@ -1,0 +1,1264 @@
+"""The query catalog, rows in -> rows out, on the mini fixture (tests/fixtures/mini).
+
+Every expected row below is written out by hand from the fixture CSVs and the status rule of
+DESIGN.md; the comments say why a row is what it is. What the fixture holds (obs_id = CSV order):
+
+    obs retailer brand status       effective_on kind / confidence            notes
+    1   r-a      b-x   stocked      2021-01-01   brand_claim / medium
+    2   r-a      b-x   removed      2021-10-25   statement / high             wins the day (kind)
+    3   r-a      b-x   stocked      2021-10-25   listing_check / high         loses: day disputed
+    4   r-a      b-x   stocked      2023-05-01   legal_filing / low           the re-listing
+    5   r-b      b-x   stocked      2021-01-01   news_report / medium
+    6   r-b      b-x   exiting      2021-10-25   statement / high
+    7   r-b      b-x   removed      2021-12-01   listing_check / high
+    8   r-b      b-y   unavailable  2021-10-25   listing_check / medium       two-line quote
+    9   r-c      b-x   stocked      2021-10-25   news_report / medium         reported 10-26
+    10  r-c      b-x   removed      2021-10-25   news_report / medium         reported 10-27: wins
+    11  r-c      b-y   stocked      2020-01-01   news_report / medium
+    12  r-c      b-y   stocked      2022-01-01   news_report / high           same run as obs 11
+
+Ownership: b-x -> p-one from 2019-01-01 until 2022-06-01 (own1, high) or 2022-09-01 (own2,
+medium), then p-two (from 2022-06-01 per own1, 2022-09-01 per own2); b-y -> p-one from 2018.
+Designations: p-one on entity-list since 2019-10-09 and fcc-covered-list since 2021-03-12.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import shutil
+
+import duckdb
+import pandas as pd
+import pytest
+
+import shelfwatch
+from shelfwatch import store
+from shelfwatch.queries import QUERY_DIR, load_catalog, parameters_of, run_query
+from tests.conftest import MINI_DATA, build_store
+
+
+def D(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def src(n: int | str) -> str:
+    return f"https://src.example/{n}"
+
+
+LISTS = "entity-list,fcc-covered-list"
+QUOTE_2 = '"We stopped", she said'
+QUOTE_8 = "all products\nlisted as unavailable"
+C = "Retailer C, Inc."
+
+
+def plain(value: object) -> object:
+    """One DataFrame cell as a plain Python value (NULL -> None, DATE -> date)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime() if value.tzinfo else value.date()
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def records(frame: pd.DataFrame) -> list[tuple]:
+    return [tuple(plain(v) for v in row) for row in frame.astype(object).itertuples(index=False)]
+
+
+def run(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> list[tuple]:
+    frame = run_query(con, name, params)
+    assert list(frame.columns) == COLUMNS[name], name
+    return records(frame)
+
+
+def pick(con, name: str, columns: list[str], **params: object) -> list[tuple]:
+    """Only some columns, for tests about one aspect of a query."""
+    frame = run_query(con, name, params)
+    assert list(frame.columns) == COLUMNS[name], name
+    return records(frame[columns])
+
+
+# The contract the dashboard and the CLI rely on: parameters and column order of each query.
+PARAMETERS: dict[str, set[str]] = {
+    "brands": set(),
+    "changes_between": {"start", "end", "retailers", "brands"},
+    "companies": set(),
+    "coverage_counts": set(),
+    "coverage_over_time": {"grain", "start", "end", "brands"},
+    "data_bounds": set(),
+    "designation_lists": set(),
+    "designations_for_brand": {"brand"},
+    "events": {"start", "end", "kinds"},
+    "evidence_for_pair": {"retailer", "brand"},
+    "explorer_observations": {
+        "retailers",
+        "brands",
+        "parents",
+        "lists",
+        "statuses",
+        "source_kinds",
+        "confidences",
+        "start",
+        "end",
+        "q",
+        "max_rows",
+    },
+    "explorer_observations_count": {
+        "retailers",
+        "brands",
+        "parents",
+        "lists",
+        "statuses",
+        "source_kinds",
+        "confidences",
+        "start",
+        "end",
+        "q",
+    },
+    "exposure_by_parent": {"as_of", "lists"},
+    "kpis": {"as_of", "compare"},
+    "most_active_brands": {"max_rows"},
+    "most_active_retailers": {"max_rows"},
+    "ownership_for_brand": {"brand"},
+    "pair_status_history": {"retailers", "brands", "start", "end"},
+    "relistings": {"retailers", "brands", "as_of"},
+    "retailers": set(),
+    "sources": set(),
+    "status_as_of": {"as_of", "retailers", "brands", "statuses", "parents", "lists"},
+    "timeline_intervals": {"retailers", "brands", "statuses", "start", "end", "max_rows"},
+    "version_inputs": set(),
+    "versions_published": set(),
+}
+
+COLUMNS: dict[str, list[str]] = {
+    "status_as_of": [
+        "retailer_id",
+        "retailer_name",
+        "brand_id",
+        "brand_name",
+        "status",
+        "since",
+        "disputed",
+        "effective_on",
+        "source_url",
+        "source_kind",
+        "confidence",
+        "reported_on",
+        "channel",
+        "quote",
+        "note",
+        "archive_url",
+        "obs_id",
+        "parent_ids",
+        "parent_names",
+        "lists",
+    ],
+    "changes_between": [
+        "retailer_id",
+        "retailer_name",
+        "brand_id",
+        "brand_name",
+        "from_status",
+        "to_status",
+        "changed_on",
+        "source_url",
+        "source_kind",
+        "confidence",
+        "quote",
+        "disputed",
+    ],
+    "timeline_intervals": [
+        "retailer_id",
+        "retailer_name",
+        "brand_id",
+        "brand_name",
+        "status",
+        "valid_from",
+        "valid_to",
+        "disputed",
+        "segments",
+        "source_url",
+        "source_kind",
+        "confidence",
+        "quote",
+    ],
+    "coverage_over_time": ["brand_id", "brand_name", "period", "retailers_selling"],
+    "evidence_for_pair": [
+        "obs_id",
+        "effective_on",
+        "status",
+        "source_kind",
+        "confidence",
+        "reported_on",
+        "channel",
+        "source_url",
+        "archive_url",
+        "quote",
+        "note",
+        "won_day",
+        "disputed",
+        "input_file",
+        "line_no",
+    ],
+    "exposure_by_parent": [
+        "company_id",
+        "company_name",
+        "list",
+        "designated_on",
+        "brand_id",
+        "brand_name",
+        "retailer_id",
+        "retailer_name",
+        "status",
+        "since",
+        "ownership_confidence",
+        "ownership_source_url",
+        "source_url",
+    ],
+    "relistings": [
+        "retailer_id",
+        "retailer_name",
+        "brand_id",
+        "brand_name",
+        "not_sold_status",
+        "not_sold_from",
+        "relisted_on",
+        "relisted_status",
+        "source_url",
+        "source_kind",
+        "confidence",
+        "quote",
+    ],
+    "kpis": ["metric", "label", "value", "compare_value", "delta"],
+    "explorer_observations": [
+        "obs_id",
+        "effective_on",
+        "retailer_id",
+        "retailer_name",
+        "brand_id",
+        "brand_name",
+        "status",
+        "source_kind",
+        "confidence",
+        "reported_on",
+        "channel",
+        "quote",
+        "note",
+        "source_url",
+        "archive_url",
+        "parent_names",
+    ],
+    "explorer_observations_count": ["rows"],
+    "retailers": ["retailer_id", "name", "country", "kind", "website", "observations"],
+    "brands": ["brand_id", "name", "category", "observations"],
+    "companies": ["company_id", "name", "country", "brands"],
+    "designation_lists": ["list", "companies", "first_effective_on"],
+    "events": ["date", "title", "kind", "url", "company_id", "brand_id"],
+    "ownership_for_brand": [
+        "brand_id",
+        "company_id",
+        "company_name",
+        "valid_from",
+        "valid_to",
+        "confidence",
+        "source_url",
+        "note",
+        "lists",
+    ],
+    "designations_for_brand": [
+        "company_id",
+        "company_name",
+        "list",
+        "effective_on",
+        "ended_on",
+        "source_url",
+        "note",
+    ],
+    "data_bounds": [
+        "first_date",
+        "last_date",
+        "observations",
+        "pairs",
+        "retailers",
+        "brands",
+        "sources",
+    ],
+    "version_inputs": [
+        "version",
+        "published_at",
+        "action",
+        "file_name",
+        "role",
+        "sha256",
+        "rows",
+        "bytes",
+    ],
+    "versions_published": [
+        "version",
+        "published_at",
+        "action",
+        "parent_version",
+        "observations",
+        "pairs",
+        "shelfwatch",
+    ],
+    "coverage_counts": ["dimension", "key", "label", "observations"],
+    "sources": [
+        "source_url",
+        "source_kinds",
+        "observations",
+        "first_date",
+        "last_date",
+        "retailers",
+        "brands",
+    ],
+    "most_active_retailers": ["retailer_id", "retailer_name", "observations", "pairs"],
+    "most_active_brands": ["brand_id", "brand_name", "observations", "pairs"],
+    "pair_status_history": [
+        "retailer_id",
+        "retailer_name",
+        "brand_id",
+        "brand_name",
+        "status",
+        "seg_from",
+        "seg_to",
+        "since",
+        "disputed",
+        "obs_id",
+    ],
+}
+
+# Every query in queries/ must appear here, and each has at least one test below.
+TESTED_QUERIES = sorted(PARAMETERS)
+
+
+# --- the catalog itself ----------------------------------------------------------------------
+
+
+def test_every_catalog_query_is_tested():
+    assert sorted(load_catalog()) == TESTED_QUERIES
+    assert sorted(COLUMNS) == TESTED_QUERIES
+
+
+@pytest.mark.parametrize("name", TESTED_QUERIES)
+def test_query_declares_its_contract_parameters(name):
+    assert parameters_of(load_catalog()[name]) == PARAMETERS[name]
+
+
+@pytest.mark.parametrize("name", TESTED_QUERIES)
+def test_query_file_follows_the_house_style(name):
+    sql = load_catalog()[name]
+    first = sql.splitlines()[0]
+    assert first.startswith(f"-- {name}: "), "header comment names the query and what it returns"
+    header = "\n".join(line for line in sql.splitlines() if line.startswith("--"))
+    for parameter in PARAMETERS[name]:
+        assert f"${parameter}" in header, f"${parameter} is not documented in the header"
+    if not PARAMETERS[name]:
+        assert "Parameters: none." in header
+    assert "select * from final" in sql or "select * exclude" in sql
+    assert "{" not in sql and "%s" not in sql  # nothing to splice text into
+
+
+def test_docs_describe_every_query():
+    text = (QUERY_DIR.parent / "docs" / "queries.md").read_text(encoding="utf-8")
+    for name in TESTED_QUERIES:
+        assert f"`{name}`" in text, name
+
+
+@pytest.mark.parametrize("name", TESTED_QUERIES)
+def test_query_rejects_missing_and_extra_parameters(mini_con, name):
+    with pytest.raises(TypeError):
+        run_query(mini_con, name, {"not_a_parameter": None})
+
+
+# --- status_as_of ----------------------------------------------------------------------------
+
+NO_STATUS_FILTER = {
+    "retailers": None,
+    "brands": None,
+    "statuses": None,
+    "parents": None,
+    "lists": None,
+}
+
+
+def status(con, day: str, **filters: object) -> list[tuple]:
+    return run(con, "status_as_of", **{**NO_STATUS_FILTER, "as_of": D(day), **filters})
+
+
+def status_columns(con, day: str, columns: list[str], **filters: object) -> list[tuple]:
+    return pick(con, "status_as_of", columns, **{**NO_STATUS_FILTER, "as_of": D(day), **filters})
+
+
+def test_status_as_of_after_the_story(mini_con):
+    # fmt: off
+    assert status(mini_con, "2021-11-30") == [
+        # obs 2 (statement) beats obs 3 (listing_check) on 10-25; obs 3 disagrees: disputed.
+        ("r-a", "Retailer A", "b-x", "Brand X", "removed", D("2021-10-25"), True,
+         D("2021-10-25"), src(2), "statement", "high", D("2021-10-25"), "all", QUOTE_2, None,
+         None, 2, "p-one", "Parent One", LISTS),
+        # Exiting still counts as sold; the 12-01 removal is later than the date.
+        ("r-b", "Retailer B", "b-x", "Brand X", "exiting", D("2021-10-25"), False,
+         D("2021-10-25"), src(6), "statement", "high", None, "all", None, None, None, 6,
+         "p-one", "Parent One", LISTS),
+        ("r-b", "Retailer B", "b-y", "Brand Y", "unavailable", D("2021-10-25"), False,
+         D("2021-10-25"), src(8), "listing_check", "medium", None, "online", QUOTE_8, None,
+         None, 8, "p-one", "Parent One", LISTS),
+        # Same confidence and kind: the later reported_on (obs 10) wins; obs 9 disputes it.
+        ("r-c", C, "b-x", "Brand X", "removed", D("2021-10-25"), True, D("2021-10-25"),
+         src(10), "news_report", "medium", D("2021-10-27"), "all", None, "later report wins",
+         None, 10, "p-one", "Parent One", LISTS),
+        ("r-c", C, "b-y", "Brand Y", "stocked", D("2020-01-01"), False, D("2020-01-01"),
+         src(11), "news_report", "medium", None, "all", None, None, None, 11, "p-one",
+         "Parent One", LISTS),
+    ]
+    # fmt: on
+
+
+def test_status_as_of_keeps_the_run_start_as_since(mini_con):
+    # r-c × b-y: obs 12 wins from 2022-01-01 but the stocked run began with obs 11.
+    rows = pick(
+        mini_con,
+        "status_as_of",
+        ["retailer_id", "brand_id", "status", "since", "effective_on", "obs_id", "source_url"],
+        **{**NO_STATUS_FILTER, "as_of": D("2022-03-01"), "brands": ["b-y"]},
+    )
+    assert rows == [
+        ("r-b", "b-y", "unavailable", D("2021-10-25"), D("2021-10-25"), 8, src(8)),
+        ("r-c", "b-y", "stocked", D("2020-01-01"), D("2022-01-01"), 12, src(12)),
+    ]
+
+
+def test_status_as_of_day_boundaries(mini_con):
+    columns = ["retailer_id", "brand_id", "status", "since"]
+    params = {**NO_STATUS_FILTER}
+    assert pick(mini_con, "status_as_of", columns, as_of=D("2019-12-31"), **params) == []
+    assert pick(mini_con, "status_as_of", columns, as_of=D("2020-01-01"), **params) == [
+        ("r-c", "b-y", "stocked", D("2020-01-01")),
+    ]
+    # The day before the story: nobody has removed anything; r-b × b-y, r-c × b-x: no data.
+    assert pick(mini_con, "status_as_of", columns, as_of=D("2021-10-24"), **params) == [
+        ("r-a", "b-x", "stocked", D("2021-01-01")),
+        ("r-b", "b-x", "stocked", D("2021-01-01")),
+        ("r-c", "b-y", "stocked", D("2020-01-01")),
+    ]
+    # The re-listing day itself.
+    assert pick(mini_con, "status_as_of", columns, as_of=D("2023-05-01"), **params) == [
+        ("r-a", "b-x", "stocked", D("2023-05-01")),
+        ("r-b", "b-x", "removed", D("2021-12-01")),
+        ("r-b", "b-y", "unavailable", D("2021-10-25")),
+        ("r-c", "b-x", "removed", D("2021-10-25")),
+        ("r-c", "b-y", "stocked", D("2020-01-01")),
+    ]
+
+
+def test_status_as_of_filters(mini_con):
+    columns = ["retailer_id", "brand_id", "status"]
+    day = "2021-11-30"
+    assert status_columns(mini_con, day, columns, statuses=["removed"]) == [
+        ("r-a", "b-x", "removed"),
+        ("r-c", "b-x", "removed"),
+    ]
+    assert status_columns(mini_con, day, columns, retailers=["r-b"], brands=["b-y", "b-z"]) == [
+        ("r-b", "b-y", "unavailable"),
+    ]
+    # Empty lists mean "no filter", like NULL.
+    assert pick(
+        mini_con,
+        "status_as_of",
+        columns,
+        as_of=D(day),
+        retailers=[],
+        brands=[],
+        statuses=[],
+        parents=[],
+        lists=[],
+    ) == status_columns(mini_con, day, columns)
+
+
+def test_status_as_of_conflicting_ownership_lists_both_parents(mini_con):
+    columns = ["retailer_id", "brand_id", "parent_ids", "parent_names", "lists"]
+    # 2022-07-01: own1 says p-two since 06-01, own2 says p-one until 09-01: both are kept.
+    assert status_columns(mini_con, "2022-07-01", columns) == [
+        ("r-a", "b-x", "p-one,p-two", "Parent One, Parent Two", LISTS),
+        ("r-b", "b-x", "p-one,p-two", "Parent One, Parent Two", LISTS),
+        ("r-b", "b-y", "p-one", "Parent One", LISTS),
+        ("r-c", "b-x", "p-one,p-two", "Parent One, Parent Two", LISTS),
+        ("r-c", "b-y", "p-one", "Parent One", LISTS),
+    ]
+    # 2023-01-01: both claims agree on p-two, which is on no list.
+    assert status_columns(mini_con, "2023-01-01", columns, brands=["b-x"]) == [
+        ("r-a", "b-x", "p-two", "Parent Two", ""),
+        ("r-b", "b-x", "p-two", "Parent Two", ""),
+        ("r-c", "b-x", "p-two", "Parent Two", ""),
+    ]
+
+
+def test_status_as_of_parent_and_list_filters(mini_con):
+    columns = ["retailer_id", "brand_id"]
+    assert status_columns(mini_con, "2022-07-01", columns, parents=["p-two"]) == [
+        ("r-a", "b-x"),
+        ("r-b", "b-x"),
+        ("r-c", "b-x"),
+    ]
+    assert status_columns(mini_con, "2023-01-01", columns, lists=["entity-list"]) == [
+        ("r-b", "b-y"),
+        ("r-c", "b-y"),
+    ]
+    # p-one joined the FCC list on 2021-03-12, not before.
+    assert status_columns(mini_con, "2021-03-11", columns, lists=["fcc-covered-list"]) == []
+    assert status_columns(mini_con, "2021-03-12", columns, lists=["fcc-covered-list"]) == [
+        ("r-a", "b-x"),
+        ("r-b", "b-x"),
+        ("r-c", "b-y"),
+    ]
+
+
+# --- changes_between -------------------------------------------------------------------------
+
+
+def changes(con, start: str, end: str, **filters: object) -> list[tuple]:
+    return run(
+        con,
+        "changes_between",
+        start=D(start),
+        end=D(end),
+        **{"retailers": None, "brands": None, **filters},
+    )
+
+
+def test_changes_between_across_the_story(mini_con):
+    # fmt: off
+    assert changes(mini_con, "2021-06-01", "2021-11-30") == [
+        ("r-a", "Retailer A", "b-x", "Brand X", "stocked", "removed", D("2021-10-25"), src(2),
+         "statement", "high", QUOTE_2, True),
+        ("r-b", "Retailer B", "b-x", "Brand X", "stocked", "exiting", D("2021-10-25"), src(6),
+         "statement", "high", None, False),
+        # No data on the start date is a state of its own.
+        ("r-b", "Retailer B", "b-y", "Brand Y", None, "unavailable", D("2021-10-25"), src(8),
+         "listing_check", "medium", QUOTE_8, False),
+        ("r-c", C, "b-x", "Brand X", None, "removed", D("2021-10-25"), src(10), "news_report",
+         "medium", None, True),
+        # r-c × b-y: stocked on both dates, left out.
+    ]
+    # fmt: on
+
+
+def test_changes_between_after_the_story(mini_con):
+    # fmt: off
+    assert changes(mini_con, "2021-11-30", "2023-06-01") == [
+        ("r-b", "Retailer B", "b-x", "Brand X", "exiting", "removed", D("2021-12-01"), src(7),
+         "listing_check", "high", None, False),
+        ("r-a", "Retailer A", "b-x", "Brand X", "removed", "stocked", D("2023-05-01"), src(4),
+         "legal_filing", "low", None, False),
+    ]
+    # fmt: on
+
+
+def test_changes_between_cites_the_observation_that_opened_the_run(mini_con):
+    # r-c × b-y's stocked run holds obs 11 (2020) and obs 12 (2022): the change is dated and
+    # sourced by obs 11, not by the later winner.
+    # fmt: off
+    assert changes(mini_con, "2019-06-01", "2023-06-01", retailers=["r-c"]) == [
+        ("r-c", C, "b-y", "Brand Y", None, "stocked", D("2020-01-01"), src(11), "news_report",
+         "medium", None, False),
+        ("r-c", C, "b-x", "Brand X", None, "removed", D("2021-10-25"), src(10), "news_report",
+         "medium", None, True),
+    ]
+    # fmt: on
+
+
+def test_changes_between_same_date_is_empty(mini_con):
+    assert changes(mini_con, "2021-11-30", "2021-11-30") == []
+
+
+# --- timeline_intervals ----------------------------------------------------------------------
+
+# fmt: off
+ALL_INTERVALS = [
+    ("r-a", "Retailer A", "b-x", "Brand X", "stocked", D("2021-01-01"), D("2021-10-25"), False,
+     1, src(1), "brand_claim", "medium", None),
+    ("r-a", "Retailer A", "b-x", "Brand X", "removed", D("2021-10-25"), D("2023-05-01"), True,
+     1, src(2), "statement", "high", QUOTE_2),
+    ("r-a", "Retailer A", "b-x", "Brand X", "stocked", D("2023-05-01"), None, False, 1, src(4),
+     "legal_filing", "low", None),
+    ("r-b", "Retailer B", "b-x", "Brand X", "stocked", D("2021-01-01"), D("2021-10-25"), False,
+     1, src(5), "news_report", "medium", None),
+    ("r-b", "Retailer B", "b-x", "Brand X", "exiting", D("2021-10-25"), D("2021-12-01"), False,
+     1, src(6), "statement", "high", None),
+    ("r-b", "Retailer B", "b-x", "Brand X", "removed", D("2021-12-01"), None, False, 1, src(7),
+     "listing_check", "high", None),
+    ("r-c", C, "b-x", "Brand X", "removed", D("2021-10-25"), None, True, 1, src(10),
+     "news_report", "medium", None),
+    ("r-b", "Retailer B", "b-y", "Brand Y", "unavailable", D("2021-10-25"), None, False, 1,
+     src(8), "listing_check", "medium", QUOTE_8),
+    # Two stocked days merged into one interval, cited by its first observation.
+    ("r-c", C, "b-y", "Brand Y", "stocked", D("2020-01-01"), None, False, 2, src(11),
+     "news_report", "medium", None),
+]
+# fmt: on
+
+NO_TIMELINE_FILTER = {
+    "retailers": None,
+    "brands": None,
+    "statuses": None,
+    "start": None,
+    "end": None,
+    "max_rows": None,
+}
+
+
+def test_timeline_intervals_all(mini_con):
+    assert run(mini_con, "timeline_intervals", **NO_TIMELINE_FILTER) == ALL_INTERVALS
+
+
+def test_timeline_intervals_window_is_inclusive_and_valid_to_exclusive(mini_con):
+    one_day = run(
+        mini_con,
+        "timeline_intervals",
+        **{**NO_TIMELINE_FILTER, "start": D("2021-10-25"), "end": D("2021-10-25")},
+    )
+    # The stocked intervals ending (exclusive) on 10-25 do not overlap 10-25.
+    assert one_day == [ALL_INTERVALS[i] for i in (1, 4, 6, 7, 8)]
+    from_relisting = run(
+        mini_con, "timeline_intervals", **{**NO_TIMELINE_FILTER, "start": D("2023-05-01")}
+    )
+    assert from_relisting == [ALL_INTERVALS[i] for i in (2, 5, 6, 7, 8)]
+    before_anything = run(
+        mini_con, "timeline_intervals", **{**NO_TIMELINE_FILTER, "end": D("2019-12-31")}
+    )
+    assert before_anything == []
+
+
+def test_timeline_intervals_filters_and_limit(mini_con):
+    stocked = run(
+        mini_con,
+        "timeline_intervals",
+        **{**NO_TIMELINE_FILTER, "statuses": ["stocked"], "max_rows": 2},
+    )
+    assert stocked == [ALL_INTERVALS[0], ALL_INTERVALS[2]]
+    pair = run(
+        mini_con,
+        "timeline_intervals",
+        **{**NO_TIMELINE_FILTER, "retailers": ["r-b"], "brands": ["b-x"]},
+    )
+    assert pair == ALL_INTERVALS[3:6]
+
+
+# --- coverage_over_time ----------------------------------------------------------------------
+
+
+def coverage(
+    con, grain: str, start: str | None, end: str | None, brands: list[str] | None = None
+) -> list[tuple]:
+    return run(
+        con,
+        "coverage_over_time",
+        grain=grain,
+        start=start and D(start),
+        end=end and D(end),
+        brands=brands,
+    )
+
+
+def test_coverage_over_time_by_month(mini_con):
+    # b-x sold by r-a and r-b from 2021-01-01; on 10-25 r-a removes it and r-b moves to
+    # exiting (still sold); r-b removes it on 12-01. b-y: only r-c sells it, from 2020.
+    assert coverage(mini_con, "month", "2021-09-15", "2022-01-31") == [
+        ("b-x", "Brand X", D("2021-09-01"), 2),
+        ("b-x", "Brand X", D("2021-10-01"), 2),
+        ("b-x", "Brand X", D("2021-11-01"), 1),
+        ("b-x", "Brand X", D("2021-12-01"), 0),
+        ("b-x", "Brand X", D("2022-01-01"), 0),
+        ("b-y", "Brand Y", D("2021-09-01"), 1),
+        ("b-y", "Brand Y", D("2021-10-01"), 1),
+        ("b-y", "Brand Y", D("2021-11-01"), 1),
+        ("b-y", "Brand Y", D("2021-12-01"), 1),
+        ("b-y", "Brand Y", D("2022-01-01"), 1),
+    ]
+
+
+def test_coverage_over_time_by_week_and_day(mini_con):
+    # ISO weeks start on Monday: 2021-10-20 is a Wednesday, its week starts on 10-18.
+    assert coverage(mini_con, "week", "2021-10-20", "2021-11-03", ["b-x"]) == [
+        ("b-x", "Brand X", D("2021-10-18"), 2),
+        ("b-x", "Brand X", D("2021-10-25"), 1),
+        ("b-x", "Brand X", D("2021-11-01"), 1),
+    ]
+    assert coverage(mini_con, "day", "2021-11-30", "2021-12-01", ["b-x"]) == [
+        ("b-x", "Brand X", D("2021-11-30"), 1),
+        ("b-x", "Brand X", D("2021-12-01"), 0),
+    ]
+
+
+def test_coverage_over_time_by_year_defaults_to_the_data_bounds(mini_con):
+    # No start/end: from the year of the first observation (2020) to the last (2023-05-01).
+    assert coverage(mini_con, "year", None, None) == [
+        ("b-x", "Brand X", D("2020-01-01"), 0),
+        ("b-x", "Brand X", D("2021-01-01"), 2),
+        ("b-x", "Brand X", D("2022-01-01"), 0),
+        ("b-x", "Brand X", D("2023-01-01"), 0),  # the re-listing is on 05-01
+        ("b-y", "Brand Y", D("2020-01-01"), 1),
+        ("b-y", "Brand Y", D("2021-01-01"), 1),
+        ("b-y", "Brand Y", D("2022-01-01"), 1),
+        ("b-y", "Brand Y", D("2023-01-01"), 1),
+    ]
+    assert coverage(mini_con, "year", "2023-06-01", "2024-01-01", ["b-x"]) == [
+        ("b-x", "Brand X", D("2023-01-01"), 0),
+        ("b-x", "Brand X", D("2024-01-01"), 1),
+    ]
+
+
+def test_coverage_over_time_leaves_out_brands_without_observations(mini_con):
+    assert coverage(mini_con, "month", "2021-01-01", "2021-02-01", ["b-z"]) == []
+
+
+def test_coverage_over_time_rejects_an_unknown_grain(mini_con):
+    with pytest.raises(duckdb.Error, match="grain must be"):
+        coverage(mini_con, "fortnight", "2021-01-01", "2021-02-01")
+
+
+# --- evidence_for_pair -----------------------------------------------------------------------
+
+
+def test_evidence_for_pair_marks_the_winners(mini_con):
+    # fmt: off
+    assert run(mini_con, "evidence_for_pair", retailer="r-a", brand="b-x") == [
+        (4, D("2023-05-01"), "stocked", "legal_filing", "low", None, "online", src(4), None,
+         None, "relisted", True, False, "observations.csv", 5),
+        (3, D("2021-10-25"), "stocked", "listing_check", "high", D("2021-10-25"), "online",
+         src(3), None, None, None, False, True, "observations.csv", 4),
+        (2, D("2021-10-25"), "removed", "statement", "high", D("2021-10-25"), "all", src(2),
+         None, QUOTE_2, None, True, True, "observations.csv", 3),
+        (1, D("2021-01-01"), "stocked", "brand_claim", "medium", None, "all", src(1), None,
+         None, None, True, False, "observations.csv", 2),
+    ]
+    # fmt: on
+
+
+def test_evidence_for_pair_line_numbers_count_quoted_newlines(mini_con):
+    # obs 8's quote spans lines 9-10 of the CSV, so r-c's rows are on lines 11 and 12.
+    assert pick(
+        mini_con,
+        "evidence_for_pair",
+        ["obs_id", "won_day", "disputed", "line_no"],
+        retailer="r-c",
+        brand="b-x",
+    ) == [(10, True, True, 12), (9, False, True, 11)]
+    assert pick(
+        mini_con, "evidence_for_pair", ["obs_id", "quote", "line_no"], retailer="r-b", brand="b-y"
+    ) == [(8, QUOTE_8, 9)]
+
+
+def test_evidence_for_pair_unknown_pair(mini_con):
+    assert run(mini_con, "evidence_for_pair", retailer="r-a", brand="b-y") == []
+
+
+# --- exposure_by_parent ----------------------------------------------------------------------
+
+
+def test_exposure_by_parent_after_the_story(mini_con):
+    # Sold on 2021-11-30: r-b × b-x (exiting) and r-c × b-y. Both brands belong to p-one,
+    # which is on two lists. b-x has two p-one claims: the high-confidence one is cited.
+    # fmt: off
+    x = ("b-x", "Brand X", "r-b", "Retailer B", "exiting", D("2021-10-25"), "high",
+         src("own1"), src(6))
+    y = ("b-y", "Brand Y", "r-c", C, "stocked", D("2020-01-01"), "high", src("own3"), src(11))
+    entity = ("p-one", "Parent One", "entity-list", D("2019-10-09"))
+    fcc = ("p-one", "Parent One", "fcc-covered-list", D("2021-03-12"))
+    assert run(mini_con, "exposure_by_parent", as_of=D("2021-11-30"), lists=None) == [
+        entity + x, entity + y, fcc + x, fcc + y,
+    ]
+    assert run(mini_con, "exposure_by_parent", as_of=D("2021-11-30"),
+               lists=["fcc-covered-list"]) == [fcc + x, fcc + y]
+    # fmt: on
+
+
+def test_exposure_by_parent_before_the_fcc_list(mini_con):
+    assert (
+        run(mini_con, "exposure_by_parent", as_of=D("2021-03-01"), lists=["fcc-covered-list"]) == []
+    )
+    # fmt: off
+    entity = ("p-one", "Parent One", "entity-list", D("2019-10-09"))
+    assert run(mini_con, "exposure_by_parent", as_of=D("2021-03-01"),
+               lists=["entity-list"]) == [
+        entity + ("b-x", "Brand X", "r-a", "Retailer A", "stocked", D("2021-01-01"), "high",
+                  src("own1"), src(1)),
+        entity + ("b-x", "Brand X", "r-b", "Retailer B", "stocked", D("2021-01-01"), "high",
+                  src("own1"), src(5)),
+        entity + ("b-y", "Brand Y", "r-c", C, "stocked", D("2020-01-01"), "high", src("own3"),
+                  src(11)),
+    ]
+    # fmt: on
+
+
+def test_exposure_by_parent_follows_ownership_changes(mini_con):
+    # 2023-06-01: r-a sells b-x again, but b-x now belongs to p-two, on no list.
+    assert pick(
+        mini_con,
+        "exposure_by_parent",
+        ["list", "brand_id", "retailer_id"],
+        as_of=D("2023-06-01"),
+        lists=None,
+    ) == [
+        ("entity-list", "b-y", "r-c"),
+        ("fcc-covered-list", "b-y", "r-c"),
+    ]
+
+
+# --- relistings ------------------------------------------------------------------------------
+
+# fmt: off
+RELISTING = ("r-a", "Retailer A", "b-x", "Brand X", "removed", D("2021-10-25"), D("2023-05-01"),
+             "stocked", src(4), "legal_filing", "low", None)
+# fmt: on
+
+
+def test_relistings(mini_con):
+    assert run(mini_con, "relistings", retailers=None, brands=None, as_of=None) == [RELISTING]
+    assert run(mini_con, "relistings", retailers=None, brands=None, as_of=D("2023-05-01")) == [
+        RELISTING
+    ]
+    assert run(mini_con, "relistings", retailers=None, brands=None, as_of=D("2023-04-30")) == []
+    # r-b's stocked -> exiting -> removed is no re-listing, and r-b has none.
+    assert run(mini_con, "relistings", retailers=["r-b"], brands=None, as_of=None) == []
+    assert run(mini_con, "relistings", retailers=None, brands=["b-y"], as_of=None) == []
+
+
+# --- kpis ------------------------------------------------------------------------------------
+
+
+def test_kpis_with_a_comparison_date(mini_con):
+    # 2021-11-30: sold r-b×b-x, r-c×b-y; not sold r-a×b-x, r-b×b-y, r-c×b-x (the r-a and
+    # r-c b-x days are disputed); both sellers sell p-one brands.
+    # 2021-06-01: sold r-a×b-x, r-b×b-x, r-c×b-y (all p-one brands); nothing else.
+    assert run(mini_con, "kpis", as_of=D("2021-11-30"), compare=D("2021-06-01")) == [
+        ("pairs_sold", "Retailer × brand pairs sold", 2, 3, -1),
+        ("pairs_not_sold", "Pairs removed or unavailable", 3, 0, 3),
+        ("relistings", "Re-listings so far", 0, 0, 0),
+        ("exposed_retailers", "Retailers selling brands of listed parents", 2, 3, -1),
+        ("disputed_pairs", "Pairs with disputed status", 2, 0, 2),
+    ]
+
+
+def test_kpis_without_a_comparison_date(mini_con):
+    # 2023-06-01: r-a sells b-x again (now p-two's, unlisted); r-c × b-x's removal stays
+    # disputed while its segment lasts.
+    assert run(mini_con, "kpis", as_of=D("2023-06-01"), compare=None) == [
+        ("pairs_sold", "Retailer × brand pairs sold", 2, None, None),
+        ("pairs_not_sold", "Pairs removed or unavailable", 3, None, None),
+        ("relistings", "Re-listings so far", 1, None, None),
+        ("exposed_retailers", "Retailers selling brands of listed parents", 1, None, None),
+        ("disputed_pairs", "Pairs with disputed status", 1, None, None),
+    ]
+
+
+def test_kpis_before_any_data(mini_con):
+    assert (
+        pick(
+            mini_con,
+            "kpis",
+            ["value", "compare_value", "delta"],
+            as_of=D("2019-01-01"),
+            compare=D("2019-01-01"),
+        )
+        == [(0, 0, 0)] * 5
+    )
+
+
+# --- explorer_observations / explorer_observations_count -------------------------------------
+
+NO_EXPLORER_FILTER = {
+    "retailers": None,
+    "brands": None,
+    "parents": None,
+    "lists": None,
+    "statuses": None,
+    "source_kinds": None,
+    "confidences": None,
+    "start": None,
+    "end": None,
+    "q": None,
+}
+
+
+def explore(con, max_rows: int | None = None, **filters: object) -> list[tuple]:
+    params = {**NO_EXPLORER_FILTER, **filters}
+    rows = run(con, "explorer_observations", **params, max_rows=max_rows)
+    (count,) = run(con, "explorer_observations_count", **params)
+    if max_rows is None:
+        assert count == (len(rows),), "the count query agrees with the list"
+    return rows
+
+
+def obs_ids(con, **filters: object) -> list[int]:
+    return [row[0] for row in explore(con, **filters)]
+
+
+def test_explorer_observations_all_rows(mini_con):
+    one = "Parent One"
+    # fmt: off
+    assert explore(mini_con) == [
+        # b-x belongs to p-two by 2023 (both claims agree), to p-one before 2022-06-01.
+        (4, D("2023-05-01"), "r-a", "Retailer A", "b-x", "Brand X", "stocked", "legal_filing",
+         "low", None, "online", None, "relisted", src(4), None, "Parent Two"),
+        (12, D("2022-01-01"), "r-c", C, "b-y", "Brand Y", "stocked", "news_report", "high",
+         None, "all", None, None, src(12), None, one),
+        (7, D("2021-12-01"), "r-b", "Retailer B", "b-x", "Brand X", "removed", "listing_check",
+         "high", None, "all", None, None, src(7), None, one),
+        (10, D("2021-10-25"), "r-c", C, "b-x", "Brand X", "removed", "news_report", "medium",
+         D("2021-10-27"), "all", None, "later report wins", src(10), None, one),
+        (9, D("2021-10-25"), "r-c", C, "b-x", "Brand X", "stocked", "news_report", "medium",
+         D("2021-10-26"), "all", None, None, src(9), None, one),
+        (8, D("2021-10-25"), "r-b", "Retailer B", "b-y", "Brand Y", "unavailable",
+         "listing_check", "medium", None, "online", QUOTE_8, None, src(8), None, one),
+        (6, D("2021-10-25"), "r-b", "Retailer B", "b-x", "Brand X", "exiting", "statement",
+         "high", None, "all", None, None, src(6), None, one),
+        (3, D("2021-10-25"), "r-a", "Retailer A", "b-x", "Brand X", "stocked", "listing_check",
+         "high", D("2021-10-25"), "online", None, None, src(3), None, one),
+        (2, D("2021-10-25"), "r-a", "Retailer A", "b-x", "Brand X", "removed", "statement",
+         "high", D("2021-10-25"), "all", QUOTE_2, None, src(2), None, one),
+        (5, D("2021-01-01"), "r-b", "Retailer B", "b-x", "Brand X", "stocked", "news_report",
+         "medium", None, "all", None, None, src(5), None, one),
+        (1, D("2021-01-01"), "r-a", "Retailer A", "b-x", "Brand X", "stocked", "brand_claim",
+         "medium", None, "all", None, None, src(1), None, one),
+        (11, D("2020-01-01"), "r-c", C, "b-y", "Brand Y", "stocked", "news_report", "medium",
+         None, "all", None, None, src(11), None, one),
+    ]
+    # fmt: on
+
+
+def test_explorer_observations_limit_keeps_the_newest(mini_con):
+    assert [row[0] for row in explore(mini_con, max_rows=3)] == [4, 12, 7]
+    (count,) = run(mini_con, "explorer_observations_count", **NO_EXPLORER_FILTER)
+    assert count == (12,)
+
+
+def test_explorer_observations_simple_filters(mini_con):
+    assert obs_ids(mini_con, retailers=["r-c"]) == [12, 10, 9, 11]
+    assert obs_ids(mini_con, brands=["b-y"], statuses=["stocked"]) == [12, 11]
+    assert obs_ids(mini_con, source_kinds=["statement"], confidences=["high"]) == [6, 2]
+    assert obs_ids(mini_con, start=D("2021-10-25"), end=D("2021-12-01")) == [
+        7,
+        10,
+        9,
+        8,
+        6,
+        3,
+        2,
+    ]
+    assert obs_ids(mini_con, start=D("2023-05-02")) == []
+
+
+def test_explorer_observations_text_search(mini_con):
+    assert obs_ids(mini_con, q="we STOPPED") == [2]  # quote, any case
+    assert obs_ids(mini_con, q="Relisted") == [4]  # note
+    assert obs_ids(mini_con, q="src.example/1") == [12, 10, 1, 11]  # source_url
+    assert obs_ids(mini_con, q="products\nlisted") == [8]
+    # Literal text, not a LIKE pattern.
+    assert obs_ids(mini_con, q="%") == []
+    assert obs_ids(mini_con, q="_") == []
+    assert obs_ids(mini_con, q="") == obs_ids(mini_con)  # "" binds as NULL: no filter
+
+
+def test_explorer_observations_parents_as_of_each_observation(mini_con):
+    # Only obs 4 (2023) falls after b-x passed to p-two.
+    assert obs_ids(mini_con, parents=["p-two"]) == [4]
+    assert obs_ids(mini_con, parents=["p-one"]) == [12, 7, 10, 9, 8, 6, 3, 2, 5, 1, 11]
+    assert obs_ids(mini_con, lists=["entity-list"]) == [12, 7, 10, 9, 8, 6, 3, 2, 5, 1, 11]
+    # The FCC designation starts on 2021-03-12: the 2020 and January 2021 rows predate it.
+    assert obs_ids(mini_con, lists=["fcc-covered-list"]) == [12, 7, 10, 9, 8, 6, 3, 2]
+    assert obs_ids(mini_con, parents=["p-two"], lists=["entity-list"]) == []
+    assert obs_ids(mini_con, parents=["p-one"], retailers=["r-a"], max_rows=2) == [3, 2]
+
+
+# --- reference lists -------------------------------------------------------------------------
+
+
+def test_retailers(mini_con):
+    assert run(mini_con, "retailers") == [
+        ("r-a", "Retailer A", "US", "general-merchandise", "https://a.example", 4),
+        ("r-b", "Retailer B", "US", "electronics", None, 4),
+        ("r-c", C, "US", None, None, 4),
+    ]
+
+
+def test_brands(mini_con):
+    assert run(mini_con, "brands") == [
+        ("b-x", "Brand X", "security-cameras", 9),
+        ("b-y", "Brand Y", "security-cameras", 3),
+        ("b-z", "Brand Z", None, 0),
+    ]
+
+
+def test_companies(mini_con):
+    assert run(mini_con, "companies") == [
+        ("p-one", "Parent One", "CN", 2),
+        ("p-two", "Parent Two", "TW", 1),
+    ]
+
+
+def test_designation_lists(mini_con):
+    assert run(mini_con, "designation_lists") == [
+        ("entity-list", 1, D("2019-10-09")),
+        ("fcc-covered-list", 1, D("2021-03-12")),
+    ]
+
+
+def test_events(mini_con):
+    listed = (
+        D("2019-10-09"),
+        "Parent One on the Entity List",
+        "regulatory",
+        src("el"),
+        "p-one",
+        None,
+    )
+    story = (D("2021-10-25"), "Story breaks", "reporting", src("story"), None, "b-x")
+    assert run(mini_con, "events", start=None, end=None, kinds=None) == [listed, story]
+    assert run(mini_con, "events", start=D("2019-10-10"), end=None, kinds=None) == [story]
+    assert run(mini_con, "events", start=None, end=D("2021-10-25"), kinds=["regulatory"]) == [
+        listed
+    ]
+    assert run(mini_con, "events", start=D("2019-10-09"), end=D("2021-10-25"), kinds=None) == [
+        listed,
+        story,
+    ]
+
+
+def test_ownership_for_brand(mini_con):
+    # fmt: off
+    assert run(mini_con, "ownership_for_brand", brand="b-x") == [
+        ("b-x", "p-one", "Parent One", D("2019-01-01"), D("2022-06-01"), "high", src("own1"),
+         None, LISTS),
+        ("b-x", "p-one", "Parent One", D("2019-01-01"), D("2022-09-01"), "medium",
+         src("own2"), "conflicting sale date", LISTS),
+        ("b-x", "p-two", "Parent Two", D("2022-06-01"), None, "high", src("own1"), None, ""),
+        ("b-x", "p-two", "Parent Two", D("2022-09-01"), None, "medium", src("own2"),
+         "conflicting sale date", ""),
+    ]
+    assert run(mini_con, "ownership_for_brand", brand="b-z") == []
+    # fmt: on
+
+
+def test_designations_for_brand(mini_con):
+    expected = [
+        ("p-one", "Parent One", "entity-list", D("2019-10-09"), None, src("el"), None),
+        ("p-one", "Parent One", "fcc-covered-list", D("2021-03-12"), None, src("fcc"), None),
+    ]
+    # b-x was p-one's once: its designations count even though p-two owns b-x now.
+    assert run(mini_con, "designations_for_brand", brand="b-x") == expected
+    assert run(mini_con, "designations_for_brand", brand="b-y") == expected
+    assert run(mini_con, "designations_for_brand", brand="b-z") == []
+
+
+# --- the data page ---------------------------------------------------------------------------
+
+
+def test_data_bounds(mini_con):
+    assert run(mini_con, "data_bounds") == [
+        (D("2020-01-01"), D("2023-05-01"), 12, 5, 3, 2, 12),
+    ]
+
+
+FILES = ["retailers", "brands", "companies", "ownership", "designations", "events", "observations"]
+ROWS = {
+    "retailers": 3,
+    "brands": 3,
+    "companies": 2,
+    "ownership": 5,
+    "designations": 2,
+    "events": 2,
+    "observations": 12,
+}
+
+
+def test_version_inputs(mini_con):
+    rows = run(mini_con, "version_inputs")
+    (published_at,) = {row[1] for row in rows}
+    assert isinstance(published_at, dt.datetime) and published_at.tzinfo is not None
+    expected = []
+    for role in FILES:
+        data = (MINI_DATA / f"{role}.csv").read_bytes()
+        expected.append(
+            (
+                1,
+                published_at,
+                "build",
+                f"{role}.csv",
+                role,
+                hashlib.sha256(data).hexdigest(),
+                ROWS[role],
+                len(data),
+            )
+        )
+    assert rows == expected
+
+
+def test_versions_published(mini_con):
+    ((version, published_at, *rest),) = run(mini_con, "versions_published")
+    assert version == 1 and isinstance(published_at, dt.datetime)
+    assert rest == ["build", None, 12, 5, shelfwatch.__version__]
+
+
+def test_coverage_counts(mini_con):
+    assert run(mini_con, "coverage_counts") == [
+        ("brand", "b-x", "Brand X", 9),
+        ("brand", "b-y", "Brand Y", 3),
+        ("retailer", "r-a", "Retailer A", 4),
+        ("retailer", "r-b", "Retailer B", 4),
+        ("retailer", "r-c", C, 4),
+        ("year", "2021", "2021", 9),
+        ("year", "2020", "2020", 1),
+        ("year", "2022", "2022", 1),
+        ("year", "2023", "2023", 1),
+    ]
+
+
+def test_sources(mini_con):
+    # Every observation of the fixture has its own URL: sorted as text, 1 < 10 < 11 < 12 < 2.
+    # fmt: off
+    kinds = {1: "brand_claim", 2: "statement", 3: "listing_check", 4: "legal_filing",
+             5: "news_report", 6: "statement", 7: "listing_check", 8: "listing_check",
+             9: "news_report", 10: "news_report", 11: "news_report", 12: "news_report"}
+    days = {1: "2021-01-01", 2: "2021-10-25", 3: "2021-10-25", 4: "2023-05-01",
+            5: "2021-01-01", 6: "2021-10-25", 7: "2021-12-01", 8: "2021-10-25",
+            9: "2021-10-25", 10: "2021-10-25", 11: "2020-01-01", 12: "2022-01-01"}
+    order = [1, 10, 11, 12, 2, 3, 4, 5, 6, 7, 8, 9]
+    assert run(mini_con, "sources") == [
+        (src(n), kinds[n], 1, D(days[n]), D(days[n]), 1, 1) for n in order
+    ]
+    # fmt: on
+
+
+def test_most_active(mini_con):
+    # Four observations each: ties broken by id. Pairs = distinct brands (or retailers).
+    assert run(mini_con, "most_active_retailers", max_rows=2) == [
+        ("r-a", "Retailer A", 4, 1),
+        ("r-b", "Retailer B", 4, 2),
+    ]
+    assert run(mini_con, "most_active_retailers", max_rows=None) == [
+        ("r-a", "Retailer A", 4, 1),
+        ("r-b", "Retailer B", 4, 2),
+        ("r-c", C, 4, 2),
+    ]
+    assert run(mini_con, "most_active_brands", max_rows=None) == [
+        ("b-x", "Brand X", 9, 3),
+        ("b-y", "Brand Y", 3, 2),  # b-z has no observation: left out
+    ]
+
+
+# --- pair_status_history ---------------------------------------------------------------------
+
+
+def test_pair_status_history_keeps_segments_unmerged(mini_con):
+    # fmt: off
+    assert run(mini_con, "pair_status_history", retailers=["r-c"], brands=None, start=None,
+               end=None) == [
+        ("r-c", C, "b-x", "Brand X", "removed", D("2021-10-25"), None, D("2021-10-25"), True,
+         10),
+        ("r-c", C, "b-y", "Brand Y", "stocked", D("2020-01-01"), D("2022-01-01"),
+         D("2020-01-01"), False, 11),
+        ("r-c", C, "b-y", "Brand Y", "stocked", D("2022-01-01"), None, D("2020-01-01"), False,
+         12),
+    ]
+    # fmt: on
+
+
+def test_pair_status_history_window(mini_con):
+    columns = ["retailer_id", "brand_id", "status", "seg_from"]
+    # seg_to is exclusive: the segment ending on 2022-01-01 does not overlap it.
+    assert pick(
+        mini_con,
+        "pair_status_history",
+        columns,
+        retailers=None,
+        brands=["b-y"],
+        start=D("2022-01-01"),
+        end=D("2022-12-31"),
+    ) == [
+        ("r-b", "b-y", "unavailable", D("2021-10-25")),
+        ("r-c", "b-y", "stocked", D("2022-01-01")),
+    ]
+    assert pick(
+        mini_con,
+        "pair_status_history",
+        columns,
+        retailers=["r-a"],
+        brands=None,
+        start=D("2021-01-01"),
+        end=D("2021-10-24"),
+    ) == [
+        ("r-a", "b-x", "stocked", D("2021-01-01")),
+    ]
+
+
+# --- designations that end: a variant of the mini fixture ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ended_con(tmp_path_factory: pytest.TempPathFactory):
+    """The mini fixture plus p-two on the entity list for 2022-07-01..2022-12-31 (inclusive)
+    and one more r-a × b-x observation on the last day of that designation."""
+    data = tmp_path_factory.mktemp("ended") / "data"
+    shutil.copytree(MINI_DATA, data)
+    with open(data / "designations.csv", "a", encoding="utf-8") as handle:
+        handle.write("p-two,entity-list,2022-07-01,2022-12-31,https://src.example/el2,\n")
+    with open(data / "observations.csv", "a", encoding="utf-8") as handle:
+        handle.write(
+            "r-a,b-x,removed,2022-12-31,https://src.example/13,news_report,medium,,all,,,\n"
+        )
+    con = store.open_version(build_store(data, data.parent / "store"))
+    yield con
+    con.close()
+
+
+def test_designation_end_date_is_inclusive(ended_con):
+    def lists_on(day: str) -> list[tuple]:
+        return pick(
+            ended_con,
+            "status_as_of",
+            ["retailer_id", "parent_ids", "lists"],
+            **{**NO_STATUS_FILTER, "as_of": D(day), "retailers": ["r-a"]},
+        )
+
+    assert lists_on("2022-12-31") == [("r-a", "p-two", "entity-list")]
+    assert lists_on("2023-01-01") == [("r-a", "p-two", "")]
+    # The observation dated 2022-12-31 matches; the 2023 re-listing does not.
+    assert obs_ids(ended_con, parents=["p-two"], lists=["entity-list"]) == [13]
+    assert pick(
+        ended_con, "designations_for_brand", ["company_id", "list", "ended_on"], brand="b-x"
+    ) == [
+        ("p-one", "entity-list", None),
+        ("p-one", "fcc-covered-list", None),
+        ("p-two", "entity-list", D("2022-12-31")),
+    ]
+    assert pick(ended_con, "ownership_for_brand", ["company_id", "lists"], brand="b-x") == [
+        ("p-one", LISTS),
+        ("p-one", LISTS),
+        ("p-two", "entity-list"),
+        ("p-two", "entity-list"),
+    ]
+
+
+# --- the seed data tells the story -----------------------------------------------------------
+
+
+def test_seed_status_after_the_october_2021_story(seed_con):
+    """Home Depot, Best Buy and Lowe's pulled Lorex and Ezviz; Walmart and Costco kept them."""
+    rows = run(seed_con, "status_as_of", **{**NO_STATUS_FILTER, "as_of": D("2021-11-30")})
+    got = {(row[0], row[2]): row[4] for row in rows}
+    for brand in ("lorex", "ezviz"):
+        assert got[("home-depot", brand)] in NOT_SOLD
+        assert got[("best-buy", brand)] in ("exiting", "removed")
+        assert got[("lowes", brand)] in NOT_SOLD
+        assert got[("walmart", brand)] == "stocked"
+        assert got[("costco", brand)] == "stocked"
+
+
+NOT_SOLD = ("removed", "unavailable")
