@@ -10,7 +10,7 @@ import datetime as dt
 
 import streamlit as st
 
-from shelfwatch import charts
+from shelfwatch import charts, tables, urlstate
 from shelfwatch.ui import context
 
 TOP_MIN, TOP_DEFAULT, TOP_MAX = 5, 25, 60  # the heatmap never draws more than 60 × 60 cells
@@ -98,7 +98,7 @@ def _cell_picker(view, retailers, brands) -> tuple[str, str] | None:
             )
         )
     cell = (chosen[0], chosen[1]) if all(chosen) else None
-    context.set_param("cell", charts.cell_key(*cell) if cell else None)
+    context.set_param("cell", urlstate.cell_key(*cell) if cell else None)
     return cell
 
 
@@ -198,7 +198,7 @@ st.caption(
 
 for key, value in zip(
     CELL_KEYS,
-    charts.parse_cell_key(
+    urlstate.parse_cell_key(
         st.query_params.get("cell"), view.retailer_names, view.brand_names, view.params.notices
     )
     or (None, None),
@@ -247,7 +247,7 @@ else:
             brands=(brand_id,),
             **NO_FILTER,
         )
-        evidence = charts.evidence_table(
+        evidence = tables.evidence_table(
             view.query("evidence_for_pair", retailer=retailer_id, brand=brand_id)
         )
     names = f"{view.retailer_names[retailer_id]} × {view.brand_names[brand_id]}"
@@ -320,7 +320,7 @@ else:
 # --- Exposure -----------------------------------------------------------------------------------
 st.subheader(f"Retailers selling brands of listed parent companies on {view.as_of:%Y-%m-%d}")
 with st.spinner("Loading exposure…"):
-    exposure = charts.exposure_table(view.query("exposure_by_parent", as_of=view.as_of, lists=None))
+    exposure = tables.exposure_table(view.query("exposure_by_parent", as_of=view.as_of, lists=None))
 if exposure.empty:
     st.info(
         "On this date no retailer is known to sell a brand whose parent company is on a "

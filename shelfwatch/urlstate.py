@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 
 DATE_PARAMS = ("as_of", "compare", "start", "end")
@@ -130,3 +130,25 @@ def format_value(value: object) -> str | None:
     if isinstance(value, (list, tuple)):
         return ",".join(str(item) for item in value)
     return str(value)
+
+
+def cell_key(retailer_id: str, brand_id: str) -> str:
+    """How a heatmap cell is written in the URL (``cell=home-depot:lorex``)."""
+    return f"{retailer_id}:{brand_id}"
+
+
+def parse_cell_key(
+    raw: str | None, retailer_ids: Container[str], brand_ids: Container[str], notices: list[str]
+) -> tuple[str, str] | None:
+    """``retailer_id:brand_id`` of known ids, else None (with a notice unless ``raw`` is empty)."""
+    if not raw:
+        return None
+    retailer_id, sep, brand_id = raw.strip().partition(":")
+    if sep and retailer_id in retailer_ids and brand_id in brand_ids:
+        return retailer_id, brand_id
+    shown = raw[:40] + ("…" if len(raw) > 40 else "")
+    notices.append(
+        f"Ignored cell={shown!r}: expected retailer_id:brand_id of a retailer and a brand "
+        "in this data version."
+    )
+    return None

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from shelfwatch import demo, exports, ingest, queries, store
+from shelfwatch import demo, exports, ingest, queries, store, tables
 from shelfwatch.ui import downloads
 from tests.conftest import SEED_DATA, TODAY, build_store
 
@@ -368,7 +368,7 @@ def test_query_fetcher_reads_every_row_of_its_version(seed_store):
     ],
 )
 def test_web_url_only_accepts_http(value, expected):
-    assert downloads.web_url(value) == expected
+    assert tables.web_link(value) == expected
 
 
 def _hostile_table() -> None:

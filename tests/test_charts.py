@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from shelfwatch import charts
+from shelfwatch import charts, tables, urlstate
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
@@ -281,10 +281,10 @@ def test_coverage_grain(start, end, grain):
 )
 def test_parse_cell_key(raw, expected, notices):
     found: list[str] = []
-    assert charts.parse_cell_key(raw, {"home-depot", "walmart"}, {"lorex"}, found) == expected
+    assert urlstate.parse_cell_key(raw, {"home-depot", "walmart"}, {"lorex"}, found) == expected
     assert len(found) == notices
     if expected:
-        assert charts.cell_key(*expected) == raw
+        assert urlstate.cell_key(*expected) == raw
 
 
 def test_heatmap_subset_text():
@@ -314,7 +314,7 @@ def test_heatmap_subset_text():
     ],
 )
 def test_web_link_accepts_only_http_urls(value, link):
-    assert charts.web_link(value) == link
+    assert tables.web_link(value) == link
 
 
 def _evidence() -> pd.DataFrame:
@@ -340,8 +340,8 @@ def _evidence() -> pd.DataFrame:
 
 
 def test_evidence_table_links_only_http_sources():
-    table = charts.evidence_table(_evidence())
-    assert list(table.columns) == list(charts.EVIDENCE_COLUMNS)
+    table = tables.evidence_table(_evidence())
+    assert list(table.columns) == list(tables.EVIDENCE_COLUMNS)
     assert _values(table["source_link"]) == ["https://news.example.org/story", None]
     assert _values(table["source_text"]) == [None, "javascript:alert(1)"]
     assert _values(table["archive_link"]) == [None, "https://archive.example.org/x"]
@@ -375,12 +375,12 @@ def _exposure() -> pd.DataFrame:
 
 
 def test_exposure_table_folds_lists_per_pair():
-    table = charts.exposure_table(_exposure())
-    assert list(table.columns) == list(charts.EXPOSURE_COLUMNS)
+    table = tables.exposure_table(_exposure())
+    assert list(table.columns) == list(tables.EXPOSURE_COLUMNS)
     assert table[["retailer", "lists", "status"]].values.tolist() == [
         ["Costco", "entity-list", "◐ Exiting"],
         ["Walmart", "entity-list, ndaa-889", "● Stocked"],
     ]
     assert _values(table["source_link"]) == [None, "https://a.example.org"]
     assert _values(table["source_text"]) == ["file:///etc", None]
-    assert charts.exposure_table(_exposure().iloc[0:0]).empty
+    assert tables.exposure_table(_exposure().iloc[0:0]).empty

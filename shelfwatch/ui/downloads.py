@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from shelfwatch import exports, queries, store
+from shelfwatch import exports, queries, store, tables
 
 # Excel's limit, header row included (exports.to_xlsx raises beyond it).
 XLSX_MAX_DATA_ROWS = 1_048_575
@@ -122,13 +122,6 @@ def download_buttons(
         )
 
 
-def web_url(value: object) -> str | None:
-    """``value`` if it is an http(s) URL, else None: only those may become clickable links."""
-    if isinstance(value, str) and value[:8].lower().startswith(("http://", "https://")):
-        return value
-    return None
-
-
 def show_table(
     frame: pd.DataFrame,
     columns: Mapping[str, object],
@@ -157,7 +150,7 @@ def show_table(
             config[column] = spec  # a label, or a column_config object
             continue
         raw = shown[column]
-        web = raw.map(web_url)
+        web = raw.map(tables.web_link)
         shown[column] = web
         config[column] = st.column_config.LinkColumn(
             label,
