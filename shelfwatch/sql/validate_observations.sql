@@ -6,6 +6,39 @@ with rows_in as (
     select * from staged
 ),
 
+joined as (
+    select
+        s.*,
+        r.retailer_id is not null as known_retailer,
+        b.brand_id is not null as known_brand
+    from rows_in as s
+    left join retailers as r on r.retailer_id = trim(s.retailer_id)
+    left join brands as b on b.brand_id = trim(s.brand_id)
+),
+
+-- Cheap yes/no checks first; messages are built only for the (normally no) rows that fail.
+suspects as (
+    select *
+    from joined
+    where not known_retailer
+       or not known_brand
+       or coalesce(trim(status) not in ('stocked', 'exiting', 'unavailable', 'removed'), true)
+       or not coalesce(
+           is_iso_date(effective_on) and try_cast(trim(effective_on) as date) <= $today::date,
+           false
+       )
+       or not coalesce(is_http_url(source_url), false)
+       or coalesce(trim(source_kind) not in
+           ('', 'statement', 'listing_check', 'legal_filing', 'news_report', 'brand_claim'), false)
+       or coalesce(trim(confidence) not in ('', 'high', 'medium', 'low'), false)
+       or (not blank(reported_on) and not coalesce(
+           is_iso_date(reported_on) and try_cast(trim(reported_on) as date) <= $today::date,
+           false
+       ))
+       or coalesce(trim(channel) not in ('', 'all', 'store', 'online', 'marketplace'), false)
+       or (not blank(archive_url) and not coalesce(is_http_url(archive_url), false))
+),
+
 checked as (
     select
         s._row,
@@ -14,14 +47,14 @@ checked as (
                 when blank(s.retailer_id) then {'c': 'retailer_id', 'm': 'required value is empty'}
                 when not is_slug(s.retailer_id) then {'c': 'retailer_id',
                     'm': 'not an id (lowercase letters, digits, hyphens): ' || shown(s.retailer_id)}
-                when r.retailer_id is null then {'c': 'retailer_id',
+                when not s.known_retailer then {'c': 'retailer_id',
                     'm': 'unknown retailer ' || shown(s.retailer_id) || ' (not in retailers)'}
             end,
             case
                 when blank(s.brand_id) then {'c': 'brand_id', 'm': 'required value is empty'}
                 when not is_slug(s.brand_id) then {'c': 'brand_id',
                     'm': 'not an id (lowercase letters, digits, hyphens): ' || shown(s.brand_id)}
-                when b.brand_id is null then {'c': 'brand_id',
+                when not s.known_brand then {'c': 'brand_id',
                     'm': 'unknown brand ' || shown(s.brand_id) || ' (not in brands)'}
             end,
             case
@@ -74,9 +107,7 @@ checked as (
                     then {'c': 'archive_url', 'm': 'not an http(s) URL: ' || shown(s.archive_url)}
             end
         ], lambda problem: problem is not null) as problems
-    from rows_in as s
-    left join retailers as r on r.retailer_id = trim(s.retailer_id)
-    left join brands as b on b.brand_id = trim(s.brand_id)
+    from suspects as s
 ),
 
 value_problems as (
