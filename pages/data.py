@@ -9,6 +9,9 @@ import streamlit as st
 from shelfwatch import charts, exports, queries, store
 from shelfwatch.ui import context, downloads
 
+# A page, not a dump: at scale every observation may cite its own URL.
+SOURCES_SHOWN = 1_000
+
 STATUS_MEANINGS = {
     "stocked": "The retailer sells the brand.",
     "exiting": "The retailer announced it will stop selling the brand, but still sells it.",
@@ -64,7 +67,7 @@ try:
         versions = view.query("versions_published")
         inputs = view.query("version_inputs")
         coverage = view.query("coverage_counts")
-        sources = view.query("sources")
+        sources = view.query("sources", max_rows=SOURCES_SHOWN)
 except (duckdb.Error, queries.QueryCatalogError, store.StoreError, OSError) as exc:
     st.error(
         f"Could not read data version {view.version}. Reload the page; if it persists, "
@@ -236,9 +239,10 @@ for panel, (dimension, title) in zip(
 # --- Sources ---------------------------------------------------------------------------------
 st.header("Sources")
 st.caption(
-    f"Every source cited by an observation in data version {view.version} "
-    f"({len(sources):,}), with how much it backs. Click one to open it; the Explore page's "
-    "evidence view shows the observations it supports (search its address)."
+    f"The sources cited by observations in data version {view.version}, most-cited first "
+    f"({len(sources):,} shown of {int(bounds['sources']):,}), with how much each backs. Click one "
+    "to open it; the Explore page's evidence view shows the observations it supports (search "
+    "its address), and the full-dataset download carries every row's source."
 )
 downloads.show_table(
     sources,

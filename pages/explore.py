@@ -190,8 +190,9 @@ else:
     noun = "observations" if evidence else "retailer × brand pairs"
     if total > SHOWN_ROWS:
         st.caption(
-            f"Showing {SHOWN_ROWS:,} of {total:,} {noun} (newest first) — narrow the filters "
-            "or export every row below."
+            f"Showing {SHOWN_ROWS:,} of {total:,} {noun} "
+            f"({'newest first' if evidence else 'by retailer, then brand'}) — narrow the "
+            "filters or export every row below."
         )
         frame = frame.head(SHOWN_ROWS)
     elif evidence:

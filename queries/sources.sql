@@ -1,5 +1,6 @@
 -- sources: every distinct source_url cited by an observation, how much it backs and its span.
--- Parameters: none.
+-- Parameters:
+--   $max_rows  BIGINT  how many sources to return, most-cited first (NULL = all)
 -- Columns: source_url, source_kinds (comma-separated, sorted distinct), observations,
 --   first_date, last_date (of effective_on), retailers, brands (distinct counts).
 -- Ordered by observations desc, source_url.
@@ -25,3 +26,4 @@ final as (
 
 select * from final
 order by observations desc, source_url
+limit $max_rows

@@ -15,6 +15,7 @@ import fcntl
 import os
 import re
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -219,6 +220,8 @@ def publish(
                 shutil.copyfile(version_path(store, current), tmp)
             con = duckdb.connect(str(tmp))
             try:
+                # DuckDB's own bar shows the long SQL phases of a big build, on a terminal only.
+                con.execute("set enable_progress_bar = $on", {"on": sys.stderr.isatty()})
                 con.execute("begin transaction")
                 con.execute(sql_text("schema"))
                 stage(con, number)

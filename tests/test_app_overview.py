@@ -280,3 +280,17 @@ def test_hostile_names_are_rendered_as_text(monkeypatch, hostile_store):
     assert "<img" not in json.dumps(chart_spec(at, "coverage"))
     assert any(t.startswith(f"{HOSTILE} × {HOSTILE} on 2021-11-30") for t in texts(at, "text"))
     assert HOSTILE in at.selectbox(key="cell_retailer").options
+
+
+def test_untouched_compare_date_follows_the_as_of_date(monkeypatch, seed_store):
+    """The compare date defaults to a year before as-of, and keeps doing so as as-of moves."""
+    at = run_overview(monkeypatch, seed_store, as_of="2025-10-29")
+    assert at.date_input(key="url_compare").value == dt.date(2024, 10, 29)
+    at.date_input(key="url_as_of").set_value(dt.date(2021, 11, 30))
+    rerun(at)
+    assert at.date_input(key="url_compare").value == dt.date(2021, 10, 1)  # the data's first date
+    at.date_input(key="url_compare").set_value(dt.date(2021, 10, 20))
+    rerun(at)
+    at.date_input(key="url_as_of").set_value(dt.date(2022, 11, 30))
+    rerun(at)
+    assert at.date_input(key="url_compare").value == dt.date(2021, 10, 20)  # chosen: kept

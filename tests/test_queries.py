@@ -128,7 +128,7 @@ PARAMETERS: dict[str, set[str]] = {
     "pair_status_history": {"retailers", "brands", "start", "end"},
     "relistings": {"retailers", "brands", "as_of"},
     "retailers": set(),
-    "sources": set(),
+    "sources": {"max_rows"},
     "status_as_of": {"as_of", "retailers", "brands", "statuses", "parents", "lists"},
     "timeline_intervals": {"retailers", "brands", "statuses", "start", "end", "max_rows"},
     "version_inputs": set(),
@@ -1130,8 +1130,11 @@ def test_sources(mini_con):
             5: "2021-01-01", 6: "2021-10-25", 7: "2021-12-01", 8: "2021-10-25",
             9: "2021-10-25", 10: "2021-10-25", 11: "2020-01-01", 12: "2022-01-01"}
     order = [1, 10, 11, 12, 2, 3, 4, 5, 6, 7, 8, 9]
-    assert run(mini_con, "sources") == [
+    assert run(mini_con, "sources", max_rows=None) == [
         (src(n), kinds[n], 1, D(days[n]), D(days[n]), 1, 1) for n in order
+    ]
+    assert run(mini_con, "sources", max_rows=2) == [
+        (src(n), kinds[n], 1, D(days[n]), D(days[n]), 1, 1) for n in order[:2]
     ]
     # fmt: on
 

@@ -206,6 +206,13 @@ def date_filter(
         wanted = min(max(wanted, low), high)
     key = f"url_{name}"
     _initial(key, wanted)
+    # A date the user never touched follows its default (e.g. compare = a year before as-of).
+    default_key = f"{key}__default"
+    if st.session_state.get(default_key) not in (None, default) and (
+        st.session_state[key] == st.session_state[default_key]
+    ):
+        st.session_state[key] = min(max(default, low), high)
+    st.session_state[default_key] = default
     target = container or st
     value = target.date_input(
         label, key=key, min_value=low, max_value=high, help=help, format="YYYY-MM-DD"
