@@ -97,3 +97,44 @@ final as (
 
 select * from final
 order by retailer_id, brand_id, valid_from;
+
+-- One row describing the version, read by every page's sidebar: computed once at publish
+-- rather than by a full scan on each reader's first visit.
+create or replace table data_summary as
+with all_observations as (
+    select effective_on, source_url from observations
+),
+
+observed_pairs as (
+    select distinct retailer_id, brand_id from status_intervals
+),
+
+extent as (
+    select
+        min(effective_on) as first_date,
+        max(effective_on) as last_date,
+        count(*) as observations
+    from all_observations
+),
+
+pair_counts as (
+    select
+        count(*) as pairs,
+        count(distinct retailer_id) as retailers,
+        count(distinct brand_id) as brands
+    from observed_pairs
+),
+
+source_counts as (
+    select count(*) as sources
+    from (select distinct source_url from all_observations)
+),
+
+final as (
+    select e.first_date, e.last_date, e.observations, p.pairs, p.retailers, p.brands, s.sources
+    from extent as e
+    cross join pair_counts as p
+    cross join source_counts as s
+)
+
+select * from final;
