@@ -14,12 +14,8 @@
 with
 
 segments as (
-    select retailer_id, brand_id, status, seg_from, seg_to, since, obs_id
+    select retailer_id, brand_id, status, seg_from, seg_to, since, obs_id, source_url
     from status_segments
-),
-
-winners as (
-    select obs_id, source_url from observations
 ),
 
 claims as (
@@ -43,7 +39,7 @@ company_names as (
 ),
 
 sold_pairs as (
-    select retailer_id, brand_id, status, since, obs_id
+    select retailer_id, brand_id, status, since, obs_id, source_url
     from segments
     where seg_from <= $as_of::date
       and (seg_to is null or seg_to > $as_of::date)
@@ -86,11 +82,10 @@ final as (
         s.since,
         p.confidence as ownership_confidence,
         p.source_url as ownership_source_url,
-        w.source_url
+        s.source_url
     from sold_pairs as s
     join parents_on_date as p using (brand_id)
     join designations_on_date as d using (company_id)
-    join winners as w using (obs_id)
     left join company_names as c on c.company_id = p.company_id
     left join brand_names as b on b.brand_id = s.brand_id
     left join retailer_names as r on r.retailer_id = s.retailer_id

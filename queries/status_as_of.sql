@@ -16,16 +16,12 @@
 -- One row per pair, ordered by retailer_name, brand_name.
 with
 
+-- The winning observation's evidence is materialised in status_segments at publish time.
 segments as (
-    select retailer_id, brand_id, status, seg_from, seg_to, since, disputed, obs_id
-    from status_segments
-),
-
-winners as (
     select
-        obs_id, source_url, source_kind, confidence, reported_on, channel, quote, note,
-        archive_url
-    from observations
+        retailer_id, brand_id, status, seg_from, seg_to, since, disputed, obs_id,
+        source_url, source_kind, confidence, reported_on, channel, quote, note, archive_url
+    from status_segments
 ),
 
 retailer_names as (
@@ -108,20 +104,19 @@ final as (
         s.since,
         s.disputed,
         s.seg_from as effective_on,
-        w.source_url,
-        w.source_kind,
-        w.confidence,
-        w.reported_on,
-        w.channel,
-        w.quote,
-        w.note,
-        w.archive_url,
+        s.source_url,
+        s.source_kind,
+        s.confidence,
+        s.reported_on,
+        s.channel,
+        s.quote,
+        s.note,
+        s.archive_url,
         s.obs_id,
         coalesce(p.parent_ids, '') as parent_ids,
         coalesce(p.parent_names, '') as parent_names,
         coalesce(l.lists, '') as lists
     from pair_status as s
-    join winners as w using (obs_id)
     left join retailer_names as r using (retailer_id)
     left join brand_names as b using (brand_id)
     left join brand_parents as p using (brand_id)

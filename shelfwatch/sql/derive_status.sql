@@ -1,8 +1,8 @@
 -- The status rule of DESIGN.md, materialised at publish time so that "status as of D"
 -- is a filtered scan. Two tables:
---   status_segments  one row per pair and observation date: the day's winner, valid from that
---                    date until the pair's next observation date (seg_to, exclusive; null = open),
---                    with the run it belongs to (since, run_to) and the disputed flag;
+--   status_segments  one row per pair and observation date: the day's winner (and its evidence),
+--                    valid from that date until the pair's next observation date (seg_to,
+--                    exclusive; null = open), with its run (since, run_to) and disputed flag;
 --   status_intervals consecutive segments with the same status merged (the timeline).
 
 create or replace table status_segments as
@@ -74,8 +74,14 @@ final as (
         )
 )
 
-select * from final
-order by seg_from, retailer_id, brand_id;
+-- The winner's evidence rides along, so "status as of D" needs no join with observations.
+select
+    f.*,
+    o.source_url, o.source_kind, o.confidence, o.reported_on, o.channel, o.quote, o.note,
+    o.archive_url
+from final as f
+join observations as o using (obs_id)
+order by f.seg_from, f.retailer_id, f.brand_id;
 
 create or replace table status_intervals as
 with segments as (
