@@ -107,7 +107,7 @@ order by retailer_id, brand_id, valid_from;
 -- One row describing the version, read by every page's sidebar: computed once at publish
 -- rather than by a full scan on each reader's first visit.
 create or replace table data_summary as
-with all_observations as (
+with all_observations as not materialized (
     select effective_on, source_url from observations
 ),
 

@@ -2,7 +2,8 @@
 -- Parameters: $today (effective_on and reported_on may not lie after it).
 -- One pass computes every check of a row as a list of problems (null = fine), so a
 -- 10-million-row file is read once, not once per check.
-with rows_in as (
+-- Not materialised: three consumers below would otherwise copy the whole file first.
+with rows_in as not materialized (
     select * from staged
 ),
 
@@ -116,7 +117,7 @@ value_problems as (
 ),
 
 -- Exact duplicate lines: hash first, then compare the few candidates column by column.
-hashed as (
+hashed as not materialized (
     select
         _row,
         hash(retailer_id, brand_id, status, effective_on, source_url, source_kind, confidence,
