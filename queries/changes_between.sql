@@ -13,7 +13,7 @@
 -- Ordered by changed_on, retailer_name, brand_name.
 with
 
-segments as (
+segments as not materialized (
     select retailer_id, brand_id, status, seg_from, seg_to, since, run_no, disputed
     from status_segments
     where ($retailers is null or list_contains($retailers, retailer_id))

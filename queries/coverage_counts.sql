@@ -6,7 +6,7 @@
 -- Ordered by dimension, observations desc, key.
 with
 
-all_observations as (
+all_observations as not materialized (
     select retailer_id, brand_id, effective_on from observations
 ),
 

@@ -13,7 +13,7 @@
 -- Ordered by brand_name, period.
 with
 
-intervals as (
+intervals as not materialized (
     select brand_id, status, valid_from, valid_to
     from status_intervals
     where ($brands is null or list_contains($brands, brand_id))

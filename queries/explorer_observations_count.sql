@@ -87,7 +87,7 @@ wanted_brands as (
 ),
 
 -- Every filter but $parents and $lists: a plain scan of observations.
-candidates as (
+candidates as not materialized (
     select
         obs_id, effective_on, brand_id
     from observations

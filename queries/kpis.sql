@@ -8,11 +8,11 @@
 -- Columns: metric, label, value, compare_value, delta (value - compare_value), all counts BIGINT.
 with
 
-segments as (
+segments as not materialized (
     select retailer_id, brand_id, status, seg_from, seg_to, disputed from status_segments
 ),
 
-intervals as (
+intervals as not materialized (
     select retailer_id, brand_id, run_no, status, valid_from from status_intervals
 ),
 

@@ -10,7 +10,7 @@
 -- Ordered by relisted_on, retailer_name, brand_name.
 with
 
-intervals as (
+intervals as not materialized (
     select retailer_id, brand_id, run_no, status, valid_from, first_obs_id
     from status_intervals
     where ($retailers is null or list_contains($retailers, retailer_id))
