@@ -104,11 +104,48 @@ final as (
 select * from final
 order by retailer_id, brand_id, valid_from;
 
+-- How often each source is cited: the Data page's source list and the summary's count read
+-- this instead of grouping every observation by URL on a reader's first visit.
+create or replace temp table source_tally as
+select source_url, count(*) as observations
+from observations
+group by source_url;
+
+create or replace table top_sources as
+with top as (
+    select source_url, observations
+    from source_tally
+    order by observations desc, source_url
+    limit 1000
+),
+
+cited as (
+    select o.source_url, o.source_kind, o.effective_on, o.retailer_id, o.brand_id
+    from observations as o
+    semi join top as t on t.source_url = o.source_url
+),
+
+final as (
+    select
+        c.source_url,
+        array_to_string(list_sort(list_distinct(list(c.source_kind))), ',') as source_kinds,
+        count(*) as observations,
+        min(c.effective_on) as first_date,
+        max(c.effective_on) as last_date,
+        len(list_distinct(list(c.retailer_id))) as retailers,
+        len(list_distinct(list(c.brand_id))) as brands
+    from cited as c
+    group by c.source_url
+)
+
+select * from final
+order by observations desc, source_url;
+
 -- One row describing the version, read by every page's sidebar: computed once at publish
 -- rather than by a full scan on each reader's first visit.
 create or replace table data_summary as
-with all_observations as not materialized (
-    select effective_on, source_url from observations
+with all_observations as (
+    select effective_on from observations
 ),
 
 observed_pairs as (
@@ -132,8 +169,7 @@ pair_counts as (
 ),
 
 source_counts as (
-    select count(*) as sources
-    from (select distinct source_url from all_observations)
+    select count(*) as sources from source_tally
 ),
 
 final as (
