@@ -1,0 +1,234 @@
+"""The app in a real browser: `streamlit run` + Playwright driving Debian's Chromium.
+
+Measured, against a server started for this run (so its caches start empty):
+
+- server start: process spawn until ``/_stcore/health`` answers;
+- cold first render: navigation to ``/overview`` until the first script run has finished and
+  the browser has painted (clock: the page's own ``performance.now()``, from navigation start);
+- as-of date change → re-rendered, over N distinct dates (each one a cache miss): the user
+  types the date into the sidebar's "Status as of" field and leaves it (Escape closes the
+  calendar, Tab commits — Streamlit's date field commits on blur; Enter does not commit);
+  the time runs from the moment focus leaves the field (the commit) to the first animation
+  frame after Streamlit reports the rerun finished;
+- peak memory: VmHWM (peak resident set) of the server process and its descendants.
+
+"Finished" is Streamlit's own signal: the ``data-test-script-state`` attribute of the
+``stApp`` element goes ``running`` → ``notRunning`` (the attribute its own e2e tests use). A
+MutationObserver, installed before the app loads, timestamps every transition in the page, so
+Playwright's polling latency is not in the figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from bench.timing import Timing, peak_rss_bytes, process_tree
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+DATE_LABEL = "Status as of"
+TIMEOUT_MS = 180_000
+SETTLE_S = 0.3  # a follow-up rerun (st.rerun) must start within this to count as the same change
+
+# Timestamps every script-state transition and the first frame painted after each finish.
+_OBSERVER = """
+(() => {
+  const sw = (window.__sw = { marks: [], keys: [], leftAt: null });
+  const record = (state) => {
+    sw.marks.push([state, performance.now()]);
+    if (state === "notRunning") {
+      requestAnimationFrame(() => sw.marks.push(["painted", performance.now()]));
+    }
+  };
+  document.addEventListener("keydown", (e) => sw.keys.push(performance.now()), true);
+  // The date field commits when focus leaves it: that moment is the user's "change".
+  document.addEventListener("focusout", (e) => {
+    const field = e.target.closest && e.target.closest('[data-testid="stDateInputField"]');
+    if (field && !field.contains(e.relatedTarget)) sw.leftAt = performance.now();
+  }, true);
+  const watch = () => {
+    new MutationObserver((changes) => {
+      for (const c of changes) record(c.target.getAttribute("data-test-script-state"));
+    }).observe(document.documentElement, {
+      attributes: true, subtree: true, attributeFilter: ["data-test-script-state"],
+    });
+  };
+  if (document.documentElement) watch();
+  else document.addEventListener("readystatechange", watch, { once: true });
+})();
+"""
+
+_FOCUS_IN_FIELD = """
+() => Boolean(document.activeElement
+  && document.activeElement.closest('[data-testid="stDateInputField"]'))
+"""
+
+# True once a run started after the marks were reset has finished and been painted.
+_RUN_DONE = """
+() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const marks = window.__sw.marks;
+  const started = marks.findIndex((m) => m[0] === "running");
+  if (!app || started < 0) return false;
+  const painted = marks.findIndex((m, i) => i > started && m[0] === "painted");
+  return painted >= 0 && app.getAttribute("data-test-script-state") === "notRunning";
+}
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_healthy(port: int, process: subprocess.Popen, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                if r.read().strip() == b"ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise TimeoutError("streamlit did not become healthy")
+
+
+def _tree_memory(pid: int) -> dict[str, int]:
+    pids = process_tree(pid)
+    rss = 0
+    for p in pids:
+        for line in Path(f"/proc/{p}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                rss += int(line.split()[1]) * 1024
+    return {
+        "peak_rss_bytes": sum(peak_rss_bytes(p) for p in pids),
+        "rss_at_end_bytes": rss,
+        "processes": len(pids),
+    }
+
+
+def _wait_for_run(page) -> float:
+    """Wait for the rerun (and any immediate follow-up) to finish; the last paint's time."""
+    page.wait_for_function(_RUN_DONE, timeout=TIMEOUT_MS, polling=50)
+    while True:
+        marks = page.evaluate("window.__sw.marks")
+        time.sleep(SETTLE_S)
+        later = page.evaluate("window.__sw.marks")
+        if len(later) == len(marks):
+            return max(t for state, t in marks if state == "painted")
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=\"stApp\"]')"
+            ".getAttribute('data-test-script-state') === 'notRunning'",
+            timeout=TIMEOUT_MS,
+        )
+
+
+def _check_no_exception(page) -> None:
+    """A page that shows an exception re-renders fast and proves nothing: fail the run."""
+    shown = page.locator('[data-testid="stException"]')
+    if shown.count():
+        raise AssertionError(f"the page shows an exception: {shown.first.inner_text()[:500]}")
+
+
+def _set_as_of(page, day: dt.date) -> float:
+    """Type ``day`` into the sidebar field and commit it; seconds until re-rendered."""
+    page.evaluate("() => Object.assign(window.__sw, { marks: [], keys: [], leftAt: null })")
+    page.get_by_role("spinbutton", name=f"year, {DATE_LABEL}").click()
+    page.keyboard.type(day.strftime("%Y%m%d"))  # segments advance year → month → day
+    page.keyboard.press("Escape")  # close the calendar popover the click opened
+    for _ in range(4):  # Tab past the field's calendar button: leaving the field commits
+        if not page.evaluate(_FOCUS_IN_FIELD):
+            break
+        page.keyboard.press("Tab")
+    painted = _wait_for_run(page)
+    _check_no_exception(page)
+    sw = page.evaluate("window.__sw")
+    if f"as_of={day.isoformat()}" not in page.url:
+        raise AssertionError(f"as_of={day} did not reach the URL: {page.url}")
+    started = min(t for state, t in sw["marks"] if state == "running")
+    # The commit is focus leaving the field; should a key commit earlier, that key press.
+    committed = sw["leftAt"]
+    if committed is None or committed > started:
+        committed = max(t for t in sw["keys"] if t <= started)
+    return (painted - committed) / 1000.0
+
+
+def measure_browser(
+    store_dir: Path,
+    dates: list[dt.date],
+    log_path: Path,
+    page_path: str = "overview",
+) -> dict[str, object]:
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    env = dict(os.environ, SHELFWATCH_STORE=str(store_dir))
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    with open(log_path, "w", encoding="utf-8") as log:
+        started = time.perf_counter()
+        server = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_healthy(port, server)
+            server_start = time.perf_counter() - started
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                try:
+                    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                    page.add_init_script(_OBSERVER)
+                    page.goto(f"http://127.0.0.1:{port}/{page_path}", timeout=TIMEOUT_MS)
+                    first_render = _wait_for_run(page) / 1000.0  # ms since navigation start
+                    _check_no_exception(page)
+                    changes = [_set_as_of(page, day) for day in dates]
+                finally:
+                    browser.close()
+            memory = _tree_memory(server.pid)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+    timing = Timing(changes)
+    return {
+        "page": page_path,
+        "server_start_s": server_start,
+        "cold_first_render_s": first_render,
+        "date_changes": len(changes),
+        "date_change": {**timing.summary(), "p95_s": timing.quantile(0.95)},
+        "dates": [d.isoformat() for d in dates],
+        **memory,
+    }

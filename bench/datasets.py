@@ -1,0 +1,124 @@
+"""Benchmark data: deterministic demo inputs per scale, and a timed build of their store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from shelfwatch.demo import write_demo
+
+REPO = Path(__file__).resolve().parent.parent
+DATA_ROOT = REPO / "bench" / "data"
+# Fixed, so the generated files (and every figure derived from them) do not drift with the
+# calendar; data/ is reused across runs while these parameters stay the same.
+DATA_TODAY = dt.date(2026, 6, 30)
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    retailers: int
+    brands: int
+    observations: int
+    seed: int = 20211026
+    today: dt.date = DATA_TODAY
+
+    def params(self) -> dict[str, object]:
+        return {**asdict(self), "today": self.today.isoformat()}
+
+
+SCALES: dict[str, Scale] = {
+    "100k": Scale("100k", retailers=200, brands=500, observations=100_000),
+    "1m": Scale("1m", retailers=1_000, brands=2_000, observations=1_000_000),
+    "10m": Scale("10m", retailers=2_000, brands=5_000, observations=10_000_000),
+}
+# Equality only (make test): small enough to build and check in seconds.
+TINY = Scale("tiny", retailers=30, brands=60, observations=5_000)
+
+
+@dataclass
+class Dataset:
+    scale: Scale
+    input_dir: Path
+    store_dir: Path
+    generated: bool  # False: reused from an earlier run
+    generate_seconds: float | None
+    input_bytes: int
+
+
+@dataclass
+class BuildResult:
+    seconds: float
+    peak_rss_bytes: int  # of the build process (ru_maxrss of exactly that child)
+    store_bytes: int
+    output: str
+
+
+def prepare(scale: Scale, root: Path = DATA_ROOT, say=print) -> Dataset:
+    """The scale's CSV inputs under ``root/<scale>/input``, generated unless already there."""
+    base = root / scale.name
+    input_dir = base / "input"
+    marker = base / "params.json"
+    wanted = scale.params()
+    current = json.loads(marker.read_text()) if marker.exists() else None
+    generated, seconds = False, None
+    if current != wanted or not (input_dir / "observations.csv").exists():
+        shutil.rmtree(input_dir, ignore_errors=True)
+        marker.unlink(missing_ok=True)
+        say(f"[{scale.name}] generating demo data {wanted}")
+        started = time.perf_counter()
+        write_demo(
+            input_dir,
+            retailers=scale.retailers,
+            brands=scale.brands,
+            observations=scale.observations,
+            seed=scale.seed,
+            today=scale.today,
+        )
+        seconds = time.perf_counter() - started
+        # Written last: a half-generated directory never passes for a complete one.
+        marker.write_text(json.dumps(wanted, indent=2) + "\n")
+        generated = True
+    else:
+        say(f"[{scale.name}] reusing demo data in {input_dir}")
+    size = sum(p.stat().st_size for p in input_dir.iterdir())
+    return Dataset(scale, input_dir, base / "store", generated, seconds, size)
+
+
+def build_store(dataset: Dataset) -> BuildResult:
+    """A fresh store from the CSVs through the real CLI, timed with the wall clock.
+
+    os.wait4 gives the rusage of exactly this child (RUSAGE_CHILDREN would report the largest
+    child the harness ever waited for, e.g. a bigger earlier build).
+    """
+    shutil.rmtree(dataset.store_dir, ignore_errors=True)
+    command = [
+        sys.executable,
+        "-m",
+        "shelfwatch",
+        "build",
+        "--data",
+        str(dataset.input_dir),
+        "--store",
+        str(dataset.store_dir),
+    ]
+    log = dataset.store_dir.parent / "build.log"
+    with open(log, "w+", encoding="utf-8") as out:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        output = out.read()
+    if process.returncode != 0:
+        raise RuntimeError(f"build failed ({process.returncode}):\n{output[-4000:]}")
+    store_bytes = sum(p.stat().st_size for p in dataset.store_dir.glob("v*.duckdb"))
+    return BuildResult(seconds, usage.ru_maxrss * 1024, store_bytes, output.strip())
