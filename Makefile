@@ -4,6 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STORE ?= data/store
 SEED := $(wildcard data/*.csv)
+# The store schema and derived tables come from these: rebuild when they change too.
+STORE_SQL := $(wildcard shelfwatch/sql/*.sql)
 
 .PHONY: run test lint format bench store clean
 
@@ -17,7 +19,7 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/.runtime
 	touch $@
 
 # Rebuild the seed store whenever a seed CSV changes.
-$(STORE)/CURRENT: $(SEED) $(VENV)/.runtime
+$(STORE)/CURRENT: $(SEED) $(STORE_SQL) $(VENV)/.runtime
 	$(PY) -m shelfwatch build --data data --store $(STORE)
 
 store: $(STORE)/CURRENT

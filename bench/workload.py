@@ -116,6 +116,8 @@ def _overrides(w: Workload) -> dict[str, dict[str, object]]:
         "status_as_of[one brand]": {"brands": (w.brand,)},
         "status_as_of[overview grid]": {"retailers": w.top_retailers, "brands": w.top_brands},
         "sources": {"max_rows": 1_000},
+        "exposure_by_parent": {"max_rows": 1_000},
+        "exposure_by_parent[all rows]": {"max_rows": None},
         "explorer_observations": {"max_rows": 5_000},
         "explorer_observations[search]": {"max_rows": 5_000, "q": "spokesperson"},
         "timeline_intervals": {"brands": (w.brand,), "max_rows": 2_001},

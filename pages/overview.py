@@ -15,6 +15,8 @@ from shelfwatch.ui import context
 
 TOP_MIN, TOP_DEFAULT, TOP_MAX = 5, 25, 60  # the heatmap never draws more than 60 × 60 cells
 CELL_KEYS = ("cell_retailer", "cell_brand")
+# The exposure table is a list to read, not a dump: at scale it would hold every sold pair.
+EXPOSURE_ROWS = 1_000
 NO_FILTER = {"statuses": None, "parents": None, "lists": None}
 # Short card titles (the query's labels are long); the help says exactly what is counted.
 KPI_CARDS = {
@@ -320,13 +322,20 @@ else:
 # --- Exposure -----------------------------------------------------------------------------------
 st.subheader(f"Retailers selling brands of listed parent companies on {view.as_of:%Y-%m-%d}")
 with st.spinner("Loading exposure…"):
-    exposure = tables.exposure_table(view.query("exposure_by_parent", as_of=view.as_of, lists=None))
+    exposure = tables.exposure_table(
+        view.query("exposure_by_parent", as_of=view.as_of, lists=None, max_rows=EXPOSURE_ROWS)
+    )
 if exposure.empty:
     st.info(
         "On this date no retailer is known to sell a brand whose parent company is on a "
         "designation list."
     )
 else:
+    if len(exposure) >= EXPOSURE_ROWS:
+        st.caption(
+            f"Showing the first {EXPOSURE_ROWS:,} rows by parent, retailer and brand; the "
+            "Explore page filters by parent company or designation list and exports them all."
+        )
     st.dataframe(
         exposure,
         hide_index=True,

@@ -1,16 +1,17 @@
 -- exposure_by_parent: who sells brands of designated parents. One row per parent company,
--- designation list, retailer and brand where the retailer's status on $as_of is sold (stocked
--- or exiting) and the company is a parent of the brand on $as_of (any ownership claim) that is
--- designated on that list on $as_of. When several claims name the same parent, the strongest
--- (confidence, then the latest valid_from, then source_url) gives ownership_confidence and
--- ownership_source_url; designated_on is the earliest designation on that list still active.
+-- retailer and brand where the retailer's status on $as_of is sold (stocked or exiting) and the
+-- company is a parent of the brand on $as_of (any ownership claim) designated on at least one
+-- list on $as_of. When several claims name the same parent, the strongest (confidence, then the
+-- latest valid_from, then source_url) gives ownership_confidence and ownership_source_url;
+-- designated_on is the earliest designation still active among those lists.
 -- Parameters:
---   $as_of  DATE       the date
---   $lists  VARCHAR[]  designation lists to keep (NULL = all)
--- Columns: company_id, company_name, list, designated_on, brand_id, brand_name, retailer_id,
---   retailer_name, status, since, ownership_confidence, ownership_source_url, source_url (of the
---   status's winning observation).
--- Ordered by company_name, list, retailer_name, brand_name.
+--   $as_of     DATE       the date
+--   $lists     VARCHAR[]  designation lists to keep (NULL = all)
+--   $max_rows  BIGINT     at most this many rows (NULL = all)
+-- Columns: company_id, company_name, lists (comma-separated, sorted), designated_on, brand_id,
+--   brand_name, retailer_id, retailer_name, status, since, ownership_confidence,
+--   ownership_source_url, source_url (of the status's winning observation).
+-- Ordered by company_name, retailer_name, brand_name.
 with
 
 segments as (
@@ -59,20 +60,24 @@ parents_on_date as (
     ) = 1
 ),
 
+-- Lists folded per company here, so a parent on three lists is one row, not three.
 designations_on_date as (
-    select company_id, list, min(effective_on) as designated_on
+    select
+        company_id,
+        string_agg(distinct list, ', ' order by list) as lists,
+        min(effective_on) as designated_on
     from designated
     where effective_on <= $as_of::date
       and (ended_on is null or $as_of::date <= ended_on)
       and ($lists is null or list_contains($lists, list))
-    group by company_id, list
+    group by company_id
 ),
 
 final as (
     select
         p.company_id,
         coalesce(c.company_name, p.company_id) as company_name,
-        d.list,
+        d.lists,
         d.designated_on,
         s.brand_id,
         b.brand_name,
@@ -92,4 +97,5 @@ final as (
 )
 
 select * from final
-order by company_name, list, retailer_name, brand_name, company_id, retailer_id, brand_id
+order by company_name, retailer_name, brand_name, company_id, retailer_id, brand_id
+limit $max_rows

@@ -88,34 +88,28 @@ EXPOSURE_COLUMNS = (
 
 
 def exposure_table(exposure_df: pd.DataFrame) -> pd.DataFrame:
-    """``exposure_by_parent`` rows folded to one row per parent × brand × retailer, the parent's
-    designation lists joined ("entity-list, ndaa-889"), ordered by parent, retailer, brand."""
+    """``exposure_by_parent`` rows (one per parent × retailer × brand, lists already folded by
+    the query) for display: names, status with its symbol, the source split into a safe link."""
     if exposure_df is None or exposure_df.empty:
         return pd.DataFrame(columns=list(EXPOSURE_COLUMNS))
-    keys = ["company_id", "brand_id", "retailer_id"]
     data = exposure_df.reset_index(drop=True)
-    lists = data.groupby(keys, sort=False, dropna=False)["list"].agg(
-        lambda values: ", ".join(sorted({str(v) for v in values}))
-    )
-    first = data.drop_duplicates(keys)  # one row per group, in the groups' (first-seen) order
 
     def named(kind: str) -> list[str]:
         return [
             name if isinstance(name, str) and name else str(item_id)
-            for name, item_id in zip(first[f"{kind}_name"], first[f"{kind}_id"], strict=True)
+            for name, item_id in zip(data[f"{kind}_name"], data[f"{kind}_id"], strict=True)
         ]
 
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
             "parent": named("company"),
-            "lists": lists.to_numpy(),
+            "lists": data["lists"].to_numpy(),
             "brand": named("brand"),
             "retailer": named("retailer"),
-            "status": [status_label(s) if s in STATUS_STYLES else s for s in first["status"]],
-            "since": first["since"].to_numpy(),
-            "source_link": [web_link(v) for v in first["source_url"]],
-            "source_text": [not_a_link(v) for v in first["source_url"]],
+            "status": [status_label(s) if s in STATUS_STYLES else s for s in data["status"]],
+            "since": data["since"].to_numpy(),
+            "source_link": [web_link(v) for v in data["source_url"]],
+            "source_text": [not_a_link(v) for v in data["source_url"]],
         },
         columns=list(EXPOSURE_COLUMNS),
     )
-    return table.sort_values(["parent", "retailer", "brand"], kind="stable").reset_index(drop=True)

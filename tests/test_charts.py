@@ -352,16 +352,15 @@ def test_evidence_table_links_only_http_sources():
 
 def _exposure() -> pd.DataFrame:
     rows = [
-        ("dahua", "Dahua", "ndaa-889", "lorex", "Lorex", "walmart", "Walmart", "stocked"),
-        ("dahua", "Dahua", "entity-list", "lorex", "Lorex", "walmart", "Walmart", "stocked"),
         ("dahua", "Dahua", "entity-list", "lorex", "Lorex", "costco", "Costco", "exiting"),
+        ("dahua", "Dahua", "entity-list, ndaa-889", "lorex", "Lorex", "walmart", "", "stocked"),
     ]
     frame = pd.DataFrame(
         rows,
         columns=[
             "company_id",
             "company_name",
-            "list",
+            "lists",
             "brand_id",
             "brand_name",
             "retailer_id",
@@ -370,16 +369,16 @@ def _exposure() -> pd.DataFrame:
         ],
     )
     frame["since"] = pd.to_datetime("2021-10-01")
-    frame["source_url"] = ["https://a.example.org", "https://a.example.org", "file:///etc"]
+    frame["source_url"] = ["file:///etc", "https://a.example.org"]
     return frame
 
 
-def test_exposure_table_folds_lists_per_pair():
+def test_exposure_table_shapes_rows_for_display():
     table = tables.exposure_table(_exposure())
     assert list(table.columns) == list(tables.EXPOSURE_COLUMNS)
     assert table[["retailer", "lists", "status"]].values.tolist() == [
         ["Costco", "entity-list", "◐ Exiting"],
-        ["Walmart", "entity-list, ndaa-889", "● Stocked"],
+        ["walmart", "entity-list, ndaa-889", "● Stocked"],  # no name: the id stands in
     ]
     assert _values(table["source_link"]) == [None, "https://a.example.org"]
     assert _values(table["source_text"]) == ["file:///etc", None]

@@ -120,7 +120,7 @@ PARAMETERS: dict[str, set[str]] = {
         "end",
         "q",
     },
-    "exposure_by_parent": {"as_of", "lists"},
+    "exposure_by_parent": {"as_of", "lists", "max_rows"},
     "kpis": {"as_of", "compare"},
     "most_active_brands": {"max_rows"},
     "most_active_retailers": {"max_rows"},
@@ -208,7 +208,7 @@ COLUMNS: dict[str, list[str]] = {
     "exposure_by_parent": [
         "company_id",
         "company_name",
-        "list",
+        "lists",
         "designated_on",
         "brand_id",
         "brand_name",
@@ -764,29 +764,38 @@ def test_evidence_for_pair_unknown_pair(mini_con):
 
 def test_exposure_by_parent_after_the_story(mini_con):
     # Sold on 2021-11-30: r-b × b-x (exiting) and r-c × b-y. Both brands belong to p-one,
-    # which is on two lists. b-x has two p-one claims: the high-confidence one is cited.
+    # which is on two lists (one row each, lists folded). b-x has two p-one claims: the
+    # high-confidence one is cited.
     # fmt: off
     x = ("b-x", "Brand X", "r-b", "Retailer B", "exiting", D("2021-10-25"), "high",
          src("own1"), src(6))
     y = ("b-y", "Brand Y", "r-c", C, "stocked", D("2020-01-01"), "high", src("own3"), src(11))
-    entity = ("p-one", "Parent One", "entity-list", D("2019-10-09"))
+    both = ("p-one", "Parent One", "entity-list, fcc-covered-list", D("2019-10-09"))
     fcc = ("p-one", "Parent One", "fcc-covered-list", D("2021-03-12"))
-    assert run(mini_con, "exposure_by_parent", as_of=D("2021-11-30"), lists=None) == [
-        entity + x, entity + y, fcc + x, fcc + y,
-    ]
+    assert run(mini_con, "exposure_by_parent", as_of=D("2021-11-30"), lists=None,
+               max_rows=None) == [both + x, both + y]
     assert run(mini_con, "exposure_by_parent", as_of=D("2021-11-30"),
-               lists=["fcc-covered-list"]) == [fcc + x, fcc + y]
+               lists=["fcc-covered-list"], max_rows=None) == [fcc + x, fcc + y]
+    assert run(mini_con, "exposure_by_parent", as_of=D("2021-11-30"), lists=None,
+               max_rows=1) == [both + x]
     # fmt: on
 
 
 def test_exposure_by_parent_before_the_fcc_list(mini_con):
     assert (
-        run(mini_con, "exposure_by_parent", as_of=D("2021-03-01"), lists=["fcc-covered-list"]) == []
+        run(
+            mini_con,
+            "exposure_by_parent",
+            as_of=D("2021-03-01"),
+            lists=["fcc-covered-list"],
+            max_rows=None,
+        )
+        == []
     )
     # fmt: off
     entity = ("p-one", "Parent One", "entity-list", D("2019-10-09"))
     assert run(mini_con, "exposure_by_parent", as_of=D("2021-03-01"),
-               lists=["entity-list"]) == [
+               lists=["entity-list"], max_rows=None) == [
         entity + ("b-x", "Brand X", "r-a", "Retailer A", "stocked", D("2021-01-01"), "high",
                   src("own1"), src(1)),
         entity + ("b-x", "Brand X", "r-b", "Retailer B", "stocked", D("2021-01-01"), "high",
@@ -802,12 +811,12 @@ def test_exposure_by_parent_follows_ownership_changes(mini_con):
     assert pick(
         mini_con,
         "exposure_by_parent",
-        ["list", "brand_id", "retailer_id"],
+        ["lists", "brand_id", "retailer_id"],
         as_of=D("2023-06-01"),
         lists=None,
+        max_rows=None,
     ) == [
-        ("entity-list", "b-y", "r-c"),
-        ("fcc-covered-list", "b-y", "r-c"),
+        ("entity-list, fcc-covered-list", "b-y", "r-c"),
     ]
 
 
