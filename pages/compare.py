@@ -9,6 +9,8 @@ from shelfwatch.ui import context, downloads
 
 # Default "from": a year before "to", but never before the first observation.
 DEFAULT_SPAN = dt.timedelta(days=365)
+# Rows sent to the browser table; the chart and downloads cover every change.
+SHOWN_ROWS = 2_000
 
 view = context.current()
 st.title("Compare two dates")
@@ -83,14 +85,20 @@ else:
         )
         st.plotly_chart(charts.changes_summary_chart(changes), config={"displaylogo": False})
 
-        table = changes.assign(
-            from_shown=changes["from_status"]
+        shown = changes.head(SHOWN_ROWS)
+        if len(changes) > SHOWN_ROWS:
+            st.caption(
+                f"The table shows the first {SHOWN_ROWS:,} of {len(changes):,} changes (by date "
+                "of change); the chart counts them all and the downloads hold every row."
+            )
+        table = shown.assign(
+            from_shown=shown["from_status"]
             .map(charts.status_label, na_action="ignore")
             .fillna(charts.status_label(None)),
-            to_shown=changes["to_status"]
+            to_shown=shown["to_status"]
             .map(charts.status_label, na_action="ignore")
             .fillna(charts.status_label(None)),
-            disputed_shown=changes["disputed"].map({True: "yes", False: ""}),
+            disputed_shown=shown["disputed"].map({True: "yes", False: ""}),
         )
         downloads.show_table(
             table,
