@@ -39,20 +39,18 @@ start = context.date_filter(
     container=left,
 )
 left, right = st.columns(2)
-retailers = context.multi_filter(
+retailers = context.named_filter(
     view,
     "retailer",
     "Retailers",
-    list(view.retailer_names),
-    format_func=lambda rid: view.retailer_names.get(rid, rid),
+    view.retailer_names,
     container=left,
 )
-brands = context.multi_filter(
+brands = context.named_filter(
     view,
     "brand",
     "Brands",
-    list(view.brand_names),
-    format_func=lambda bid: view.brand_names.get(bid, bid),
+    view.brand_names,
     container=right,
 )
 if start > end:

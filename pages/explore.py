@@ -28,28 +28,25 @@ evidence = mode == "evidence"
 
 with st.container(border=True):
     row = st.columns(3)
-    retailers = context.multi_filter(
+    retailers = context.named_filter(
         view,
         "retailer",
         "Retailer",
-        tuple(view.retailer_names),
-        format_func=lambda i: view.retailer_names.get(i, i),
+        view.retailer_names,
         container=row[0],
     )
-    brands = context.multi_filter(
+    brands = context.named_filter(
         view,
         "brand",
         "Brand",
-        tuple(view.brand_names),
-        format_func=lambda i: view.brand_names.get(i, i),
+        view.brand_names,
         container=row[1],
     )
-    parents = context.multi_filter(
+    parents = context.named_filter(
         view,
         "parent",
         "Parent company",
-        tuple(view.company_names),
-        format_func=lambda i: view.company_names.get(i, i),
+        view.company_names,
         container=row[2],
         help="Brands owned by this company on the date (status view) or on the observation's "
         "date (evidence).",

@@ -139,22 +139,20 @@ for column, kpi in zip(st.columns(len(kpis)), kpis.to_dict("records"), strict=Tr
 # --- Status grid --------------------------------------------------------------------------------
 st.subheader(f"Who sells what on {view.as_of:%Y-%m-%d}")
 filters = st.columns([2, 2, 1])
-chosen_retailers = context.multi_filter(
+chosen_retailers = context.named_filter(
     view,
     "retailer",
     "Retailers",
-    list(view.retailer_names),
+    view.retailer_names,
     container=filters[0],
-    format_func=lambda item_id: view.retailer_names.get(item_id, item_id),
     help="Show only these retailers (default: the most active).",
 )
-chosen_brands = context.multi_filter(
+chosen_brands = context.named_filter(
     view,
     "brand",
     "Brands",
-    list(view.brand_names),
+    view.brand_names,
     container=filters[1],
-    format_func=lambda item_id: view.brand_names.get(item_id, item_id),
     help="Show only these brands (default: the most active).",
 )
 top = _top_slider(view, filters[2])

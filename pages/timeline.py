@@ -20,20 +20,18 @@ st.caption(
 notices = st.container()
 
 left, middle, right = st.columns(3)
-retailers = context.multi_filter(
+retailers = context.named_filter(
     view,
     "retailer",
     "Retailers",
-    list(view.retailer_names),
-    format_func=lambda rid: view.retailer_names.get(rid, rid),
+    view.retailer_names,
     container=left,
 )
-brands = context.multi_filter(
+brands = context.named_filter(
     view,
     "brand",
     "Brands",
-    list(view.brand_names),
-    format_func=lambda bid: view.brand_names.get(bid, bid),
+    view.brand_names,
     container=middle,
 )
 statuses = context.multi_filter(

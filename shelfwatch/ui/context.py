@@ -241,6 +241,27 @@ def multi_filter(
     return tuple(chosen)
 
 
+def named_filter(
+    view: View,
+    name: str,
+    label: str,
+    names: dict[str, str],
+    *,
+    container=None,
+    help: str | None = None,
+) -> tuple[str, ...]:
+    """A multiselect of ids shown by their names (retailers, brands, companies)."""
+    return multi_filter(
+        view,
+        name,
+        label,
+        list(names),
+        format_func=lambda item_id: names.get(item_id, item_id),
+        container=container,
+        help=help,
+    )
+
+
 def text_filter(view: View, name: str, label: str, *, container=None, help: str | None = None):
     key = f"url_{name}"
     _initial(key, view.params.text.get(name, ""))
