@@ -190,6 +190,7 @@ class LineMap:
 
     def __init__(self, scanned: ScannedFile, rows: int, rejected_lines: set[int]):
         self._scanned = scanned
+        self.rows = rows
         lines = scanned.newlines + (0 if scanned.ends_with_newline or not scanned.size else 1)
         parquet = scanned.path.suffix.lower() == ".parquet"
         self.simple = parquet or (not rejected_lines and lines == rows + 1)
@@ -322,10 +323,8 @@ def _load(con: duckdb.DuckDBPyConnection, role: str, input_file_id: int, line_ma
     if not line_map.simple:
         lines = pa.table(
             {
-                "_row": pa.array(range(_staged_rows(con)), pa.int64()),
-                "line_no": pa.array(
-                    [line_map.line(i) for i in range(_staged_rows(con))], pa.int64()
-                ),
+                "_row": pa.array(range(line_map.rows), pa.int64()),
+                "line_no": pa.array([line_map.line(i) for i in range(line_map.rows)], pa.int64()),
             }
         )
         con.register("staged_lines_arrow", lines)
@@ -338,7 +337,7 @@ def _load(con: duckdb.DuckDBPyConnection, role: str, input_file_id: int, line_ma
 
 
 def _record_input(
-    con: duckdb.DuckDBPyConnection, number: int, role: str, scanned: ScannedFile
+    con: duckdb.DuckDBPyConnection, number: int, role: str, scanned: ScannedFile, rows: int
 ) -> int:
     input_file_id = con.execute(
         "select coalesce(max(input_file_id), 0) + 1 from input_files"
@@ -351,7 +350,7 @@ def _record_input(
             "file_name": scanned.path.name,
             "role": role,
             "sha256": scanned.sha256,
-            "rows": _staged_rows(con),
+            "rows": rows,
             "bytes": scanned.size,
         },
     ).fetchall()
@@ -398,7 +397,7 @@ def _ingest_file(
         return problems
     if progress:
         progress("load", 0, 1)
-    _load(con, role, _record_input(con, number, role, scanned), line_map)
+    _load(con, role, _record_input(con, number, role, scanned, line_map.rows), line_map)
     return []
 
 
