@@ -46,13 +46,16 @@ TIMEOUT_MS = 180_000
 SETTLE_S = 0.3  # a follow-up rerun (st.rerun) must start within this to count as the same change
 
 # Timestamps every script-state transition and the first frame painted after each finish.
+# React may batch a short run's running → notRunning into one DOM update, so a run is also
+# recognised by its end alone: a change *to* notRunning from any other state (oldValue).
 _OBSERVER = """
 (() => {
   const sw = (window.__sw = { marks: [], keys: [], leftAt: null });
-  const record = (state) => {
-    sw.marks.push([state, performance.now()]);
+  const record = (state, before) => {
+    if (state === before) return;
+    sw.marks.push([state, performance.now(), before]);
     if (state === "notRunning") {
-      requestAnimationFrame(() => sw.marks.push(["painted", performance.now()]));
+      requestAnimationFrame(() => sw.marks.push(["painted", performance.now(), null]));
     }
   };
   document.addEventListener("keydown", (e) => sw.keys.push(performance.now()), true);
@@ -63,9 +66,16 @@ _OBSERVER = """
   }, true);
   const watch = () => {
     new MutationObserver((changes) => {
-      for (const c of changes) record(c.target.getAttribute("data-test-script-state"));
+      // Each record's oldValue is the state before it; the next record's is the state after.
+      changes.forEach((c, i) => {
+        const after = i + 1 < changes.length
+          ? changes[i + 1].oldValue
+          : c.target.getAttribute("data-test-script-state");
+        record(after, c.oldValue);
+      });
     }).observe(document.documentElement, {
-      attributes: true, subtree: true, attributeFilter: ["data-test-script-state"],
+      attributes: true, subtree: true, attributeOldValue: true,
+      attributeFilter: ["data-test-script-state"],
     });
   };
   if (document.documentElement) watch();
@@ -78,14 +88,17 @@ _FOCUS_IN_FIELD = """
   && document.activeElement.closest('[data-testid="stDateInputField"]'))
 """
 
-# True once a run started after the marks were reset has finished and been painted.
+# True once a run started after the marks were reset has finished and been painted. A run
+# "started" at its first non-idle state, or — when React batched that away — at its end.
 _RUN_DONE = """
 () => {
   const app = document.querySelector('[data-testid="stApp"]');
   const marks = window.__sw.marks;
-  const started = marks.findIndex((m) => m[0] === "running");
-  if (!app || started < 0) return false;
-  const painted = marks.findIndex((m, i) => i > started && m[0] === "painted");
+  const started = marks.findIndex((m) => m[0] !== "painted" && m[0] !== "notRunning");
+  const ended = marks.findIndex((m, i) => i >= Math.max(started, 0)
+    && m[0] === "notRunning" && m[2] !== null && m[2] !== "notRunning");
+  if (!app || ended < 0) return false;
+  const painted = marks.findIndex((m, i) => i > ended && m[0] === "painted");
   return painted >= 0 && app.getAttribute("data-test-script-state") === "notRunning";
 }
 """
@@ -134,7 +147,7 @@ def _wait_for_run(page) -> float:
         time.sleep(SETTLE_S)
         later = page.evaluate("window.__sw.marks")
         if len(later) == len(marks):
-            return max(t for state, t in marks if state == "painted")
+            return max(mark[1] for mark in marks if mark[0] == "painted")
         page.wait_for_function(
             "() => document.querySelector('[data-testid=\"stApp\"]')"
             ".getAttribute('data-test-script-state') === 'notRunning'",
@@ -164,7 +177,9 @@ def _set_as_of(page, day: dt.date) -> float:
     sw = page.evaluate("window.__sw")
     if f"as_of={day.isoformat()}" not in page.url:
         raise AssertionError(f"as_of={day} did not reach the URL: {page.url}")
-    started = min(t for state, t in sw["marks"] if state == "running")
+    # The run's first visible state (running, or rerunRequested before it); if React batched
+    # it away, the run's end stands in for it (only used to pick the commit moment below).
+    started = min(t for state, t, _ in sw["marks"] if state != "painted")
     # The commit is focus leaving the field; should a key commit earlier, that key press.
     committed = sw["leftAt"]
     if committed is None or committed > started:

@@ -12,6 +12,12 @@ DEFAULT_SPAN = dt.timedelta(days=365)
 # Rows sent to the browser table; the chart and downloads cover every change.
 SHOWN_ROWS = 2_000
 
+
+def _status_shown(status: object) -> str:
+    # A missing status (no observation up to that date) reads "– No data", never blank.
+    return charts.status_label(status if isinstance(status, str) else None)
+
+
 view = context.current()
 st.title("Compare two dates")
 st.caption(
@@ -90,12 +96,8 @@ else:
                 "of change); the chart counts them all and the downloads hold every row."
             )
         table = shown.assign(
-            from_shown=shown["from_status"]
-            .map(charts.status_label, na_action="ignore")
-            .fillna(charts.status_label(None)),
-            to_shown=shown["to_status"]
-            .map(charts.status_label, na_action="ignore")
-            .fillna(charts.status_label(None)),
+            from_shown=[_status_shown(s) for s in shown["from_status"]],
+            to_shown=[_status_shown(s) for s in shown["to_status"]],
             disputed_shown=shown["disputed"].map({True: "yes", False: ""}),
         )
         downloads.show_table(

@@ -294,7 +294,7 @@ else:
 
 # --- Coverage over time -------------------------------------------------------------------------
 st.subheader("How many retailers sell each brand")
-start, end = view.first_date, max(view.last_date, view.as_of)
+start, end = view.first_date, view.last_date  # not the as-of date: the chart stays put
 grain = charts.coverage_grain(start, end)
 with st.spinner("Loading coverage…"):
     coverage = view.query(
@@ -305,7 +305,7 @@ if coverage.empty:
     st.info("No coverage to show for these brands.")
 else:
     st.plotly_chart(
-        charts.coverage_chart(coverage, events, as_of=view.as_of),
+        charts.coverage_chart(coverage, events),
         theme="streamlit",
         key="coverage",
         config={"displayModeBar": False},
@@ -314,7 +314,7 @@ else:
     st.caption(
         f"Retailers selling (stocked or exiting) on the first day of each {grain}, for the "
         "brands of the grid. Dotted lines mark regulatory, reporting, legal and other events: "
-        "hover the ▼ markers for their titles. The solid line is the as-of date."
+        "hover the ▼ markers for their titles."
     )
 
 # --- Exposure -----------------------------------------------------------------------------------

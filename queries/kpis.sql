@@ -12,8 +12,8 @@ segments as not materialized (
     select retailer_id, brand_id, status, seg_from, seg_to, disputed from status_segments
 ),
 
-intervals as not materialized (
-    select retailer_id, brand_id, run_no, status, valid_from from status_intervals
+relisted_days as not materialized (
+    select valid_from as relisted_on from status_intervals where relisted
 ),
 
 claims as (
@@ -62,17 +62,6 @@ listed_brands as (
        and (d.ended_on is null or dt.on_date <= d.ended_on)
 ),
 
-relisting_days as (
-    select s.valid_from as relisted_on
-    from intervals as n
-    join intervals as s
-        on s.retailer_id = n.retailer_id
-       and s.brand_id = n.brand_id
-       and s.run_no = n.run_no + 1
-    where n.status in ('removed', 'unavailable')
-      and s.status in ('stocked', 'exiting')
-),
-
 status_counts as (
     select
         side,
@@ -94,7 +83,7 @@ exposure_counts as (
 relisting_counts as (
     select d.side, count(r.relisted_on) as relistings
     from dates as d
-    join relisting_days as r on r.relisted_on <= d.on_date
+    join relisted_days as r on r.relisted_on <= d.on_date
     group by d.side
 ),
 

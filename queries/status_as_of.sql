@@ -20,7 +20,8 @@ with
 segments as (
     select
         retailer_id, brand_id, status, seg_from, seg_to, since, disputed, obs_id,
-        source_url, source_kind, confidence, reported_on, channel, quote, note, archive_url
+        source_url, source_kind, confidence, reported_on, channel, quote, note, archive_url,
+        name_rank
     from status_segments
 ),
 
@@ -115,7 +116,8 @@ final as (
         s.obs_id,
         coalesce(p.parent_ids, '') as parent_ids,
         coalesce(p.parent_names, '') as parent_names,
-        coalesce(l.lists, '') as lists
+        coalesce(l.lists, '') as lists,
+        s.name_rank
     from pair_status as s
     left join retailer_names as r using (retailer_id)
     left join brand_names as b using (brand_id)
@@ -125,5 +127,7 @@ final as (
       and ($lists is null or list_has_any(l.list_names, $lists))
 )
 
-select * from final
-order by retailer_name, brand_name, retailer_id, brand_id
+-- name_rank is the order of retailer_name, brand_name, retailer_id, brand_id, precomputed at
+-- publish: sorting 800k wide rows on one integer rather than on two strings.
+select * exclude (name_rank) from final
+order by name_rank

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 QUERY_DIR = Path(__file__).resolve().parent.parent / "queries"
 _PARAMETER = re.compile(r"(?<![:$\w])\$([a-z_][a-z0-9_]*)")
@@ -77,6 +78,39 @@ def run_query(
     cursor = con.cursor()
     try:
         bound = {key: normalise(value) for key, value in given.items()}
-        return cursor.execute(sql, bound).df() if bound else cursor.execute(sql).df()
+        return to_frame(cursor.sql(sql, params=bound or None).to_arrow_table())
     finally:
         cursor.close()
+
+
+# Nullable pandas types for columns that hold NULLs, as DuckDB's own ``.df()`` gives them.
+_NULLABLE = {
+    pa.int8(): pd.Int8Dtype(),
+    pa.int16(): pd.Int16Dtype(),
+    pa.int32(): pd.Int32Dtype(),
+    pa.int64(): pd.Int64Dtype(),
+    pa.uint8(): pd.UInt8Dtype(),
+    pa.uint16(): pd.UInt16Dtype(),
+    pa.uint32(): pd.UInt32Dtype(),
+    pa.uint64(): pd.UInt64Dtype(),
+    pa.bool_(): pd.BooleanDtype(),
+}
+
+
+def to_frame(table: pa.Table) -> pd.DataFrame:
+    """A query result as the DataFrame DuckDB's ``.df()`` would give, built from Arrow.
+
+    Arrow → pandas is a bulk copy; ``.df()`` builds large string results value by value
+    (1.5 s for the 833k-row status of every pair at 10M, against 0.1 s this way). Dates become
+    ``datetime64[us]`` and integer/boolean columns with NULLs nullable dtypes, as with ``.df()``.
+    """
+    columns = {}
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        kind = column.type
+        if pa.types.is_date(kind):
+            columns[name] = column.to_pandas(date_as_object=False).astype("datetime64[us]")
+        elif column.null_count and kind in _NULLABLE:
+            columns[name] = column.to_pandas(types_mapper=_NULLABLE.get)
+        else:
+            columns[name] = column.to_pandas()
+    return pd.DataFrame(columns, columns=table.column_names)

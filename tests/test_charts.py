@@ -241,12 +241,6 @@ def test_coverage_marks_events_in_range_with_hover_titles():
     assert ESCAPED in hovers and "<img" not in _figure_text(fig)
 
 
-def test_coverage_marks_the_as_of_date():
-    fig = charts.coverage_chart(_coverage(), None, as_of=dt.date(2021, 11, 30))
-    assert [pd.Timestamp(shape.x0).date() for shape in fig.layout.shapes] == [dt.date(2021, 11, 30)]
-    assert any("as of 2021-11-30" in (a.text or "") for a in fig.layout.annotations)
-
-
 def test_coverage_without_data_says_so():
     empty = _coverage().iloc[0:0]
     assert "No coverage" in charts.coverage_chart(empty, _events()).layout.annotations[0].text
