@@ -11,7 +11,7 @@ import datetime as dt
 import streamlit as st
 
 from shelfwatch import charts, tables, urlstate
-from shelfwatch.ui import context
+from shelfwatch.ui import context, data
 
 TOP_MIN, TOP_DEFAULT, TOP_MAX = 5, 25, 60  # the heatmap never draws more than 60 × 60 cells
 CELL_KEYS = ("cell_retailer", "cell_brand")
@@ -104,6 +104,21 @@ def _cell_picker(view, retailers, brands) -> tuple[str, str] | None:
     return cell
 
 
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _coverage_figure(version_path, grain, start, end, brand_ids):
+    """Built once per version and brands (nothing in it depends on the as-of date); one object
+    serves every session because st.plotly_chart copies a figure and never changes it."""
+    coverage = data.run(
+        version_path,
+        "coverage_over_time",
+        {"grain": grain, "start": start, "end": end, "brands": brand_ids},
+    )
+    if coverage.empty:
+        return None
+    events = data.run(version_path, "events", {"start": start, "end": end, "kinds": None})
+    return charts.coverage_chart(coverage, events)
+
+
 view = context.current()
 st.title("Overview")
 st.caption(
@@ -122,8 +137,7 @@ compare = context.date_filter(
     help="The headline numbers show their change since this date. Default: a year before the "
     "as-of date, or the first date in the data.",
 )
-with st.spinner("Counting…"):
-    kpis = view.query("kpis", as_of=view.as_of, compare=compare)
+kpis = view.query("kpis", as_of=view.as_of, compare=compare)
 for column, kpi in zip(st.columns(len(kpis)), kpis.to_dict("records"), strict=True):
     title, help_text = KPI_CARDS.get(kpi["metric"], (kpi["label"], None))
     column.metric(
@@ -157,30 +171,29 @@ chosen_brands = context.named_filter(
 )
 top = _top_slider(view, filters[2])
 
-with st.spinner("Loading statuses…"):
-    retailer_ids = (
-        list(chosen_retailers[:TOP_MAX])
-        or view.query("most_active_retailers", max_rows=top)["retailer_id"].tolist()
-    )
-    brand_ids = (
-        list(chosen_brands[:TOP_MAX])
-        or view.query("most_active_brands", max_rows=top)["brand_id"].tolist()
-    )
-    retailers = sorted(
-        ((i, view.retailer_names.get(i, i)) for i in retailer_ids),
-        key=lambda pair: (pair[1].casefold(), pair[0]),
-    )
-    brands = sorted(
-        ((i, view.brand_names.get(i, i)) for i in brand_ids),
-        key=lambda pair: (pair[1].casefold(), pair[0]),
-    )
-    statuses = view.query(
-        "status_as_of",
-        as_of=view.as_of,
-        retailers=tuple(retailer_ids),
-        brands=tuple(brand_ids),
-        **NO_FILTER,
-    )
+retailer_ids = (
+    list(chosen_retailers[:TOP_MAX])
+    or view.query("most_active_retailers", max_rows=top)["retailer_id"].tolist()
+)
+brand_ids = (
+    list(chosen_brands[:TOP_MAX])
+    or view.query("most_active_brands", max_rows=top)["brand_id"].tolist()
+)
+retailers = sorted(
+    ((i, view.retailer_names.get(i, i)) for i in retailer_ids),
+    key=lambda pair: (pair[1].casefold(), pair[0]),
+)
+brands = sorted(
+    ((i, view.brand_names.get(i, i)) for i in brand_ids),
+    key=lambda pair: (pair[1].casefold(), pair[0]),
+)
+statuses = view.query(
+    "status_as_of",
+    as_of=view.as_of,
+    retailers=tuple(retailer_ids),
+    brands=tuple(brand_ids),
+    **NO_FILTER,
+)
 
 subset = (
     charts.heatmap_subset_text(
@@ -296,16 +309,12 @@ else:
 st.subheader("How many retailers sell each brand")
 start, end = view.first_date, view.last_date  # not the as-of date: the chart stays put
 grain = charts.coverage_grain(start, end)
-with st.spinner("Loading coverage…"):
-    coverage = view.query(
-        "coverage_over_time", grain=grain, start=start, end=end, brands=tuple(brand_ids)
-    )
-    events = view.query("events", start=start, end=end, kinds=None)
-if coverage.empty:
+coverage = _coverage_figure(view.path, grain, start, end, tuple(brand_ids))
+if coverage is None:
     st.info("No coverage to show for these brands.")
 else:
     st.plotly_chart(
-        charts.coverage_chart(coverage, events),
+        coverage,
         theme="streamlit",
         key="coverage",
         config={"displayModeBar": False},
@@ -319,10 +328,9 @@ else:
 
 # --- Exposure -----------------------------------------------------------------------------------
 st.subheader(f"Retailers selling brands of listed parent companies on {view.as_of:%Y-%m-%d}")
-with st.spinner("Loading exposure…"):
-    exposure = tables.exposure_table(
-        view.query("exposure_by_parent", as_of=view.as_of, lists=None, max_rows=EXPOSURE_ROWS)
-    )
+exposure = tables.exposure_table(
+    view.query("exposure_by_parent", as_of=view.as_of, lists=None, max_rows=EXPOSURE_ROWS)
+)
 if exposure.empty:
     st.info(
         "On this date no retailer is known to sell a brand whose parent company is on a "

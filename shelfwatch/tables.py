@@ -95,21 +95,27 @@ def exposure_table(exposure_df: pd.DataFrame) -> pd.DataFrame:
     data = exposure_df.reset_index(drop=True)
 
     def named(kind: str) -> list[str]:
+        # tolist() first: iterating an Arrow-backed column yields one scalar at a time.
         return [
             name if isinstance(name, str) and name else str(item_id)
-            for name, item_id in zip(data[f"{kind}_name"], data[f"{kind}_id"], strict=True)
+            for name, item_id in zip(
+                data[f"{kind}_name"].tolist(), data[f"{kind}_id"].tolist(), strict=True
+            )
         ]
 
+    sources = data["source_url"].tolist()
     return pd.DataFrame(
         {
             "parent": named("company"),
             "lists": data["lists"].to_numpy(),
             "brand": named("brand"),
             "retailer": named("retailer"),
-            "status": [status_label(s) if s in STATUS_STYLES else s for s in data["status"]],
+            "status": [
+                status_label(s) if s in STATUS_STYLES else s for s in data["status"].tolist()
+            ],
             "since": data["since"].to_numpy(),
-            "source_link": [web_link(v) for v in data["source_url"]],
-            "source_text": [not_a_link(v) for v in data["source_url"]],
+            "source_link": [web_link(v) for v in sources],
+            "source_text": [not_a_link(v) for v in sources],
         },
         columns=list(EXPOSURE_COLUMNS),
     )
