@@ -479,13 +479,15 @@ def ownership_chart(ownership: pd.DataFrame, *, end: object = None) -> go.Figure
 
 # --- Overview (status heatmap, coverage over time, evidence and exposure tables) ---------------
 #
-# The heatmap is one heatmap trace per status (so each status gets the text colour that
-# contrasts best with its fill) under one transparent scatter layer with a marker per cell:
+# The heatmap is one heatmap trace (z = the status's place in STATUS_ORDER, a colour band
+# each; ``meta`` lists the statuses) under one transparent scatter layer with a marker per cell:
 # plotly heatmaps send no click events in Streamlit, scatter points do, and each point's
 # customdata is [retailer_id, brand_id]. Cells sit at integer positions with the names as tick
-# labels, so two retailers with the same name never merge into one row.
+# labels, so two retailers with the same name never merge into one row. One trace, not one per
+# status: the browser redraws it on every date change, and five traces cost twice the time.
 
 HEATMAP_CELLS = "cells"  # name of the clickable scatter layer
+HEATMAP_GRID = "statuses"  # name of the heatmap trace
 DISPUTED_MARK = "⚑"
 _COMPACT_ABOVE = 12  # more brand columns than this: cells show the symbol only (hover has all)
 _TICK_LIMIT = 32
@@ -505,6 +507,11 @@ def text_colour_on(background: str) -> str:
     """Black or white, whichever has the higher WCAG contrast ratio on ``background``."""
     lum = _relative_luminance(background)
     return "#000000" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "#FFFFFF"
+
+
+# Black contrasts best with every status colour (a test checks), so one heatmap trace can
+# carry all the cell text in one colour.
+CELL_TEXT_COLOUR = "#000000"
 
 
 def coverage_grain(start: object, end: object) -> str:
@@ -581,33 +588,37 @@ def status_heatmap(
         disputed_grid[i, j] = _flag(record.get("disputed"))
         records[(i, j)] = record
 
-    fig = go.Figure()
-    for status in STATUS_ORDER:
+    codes = np.zeros((n_rows, n_cols))
+    text = np.full((n_rows, n_cols), "", dtype=object)
+    colourscale = []
+    for code, status in enumerate(STATUS_ORDER):
         style = STATUS_STYLES[status]
         mask = status_grid == status
-        if not mask.any():
-            continue
+        codes[mask] = code
         label = style.symbol if compact else f"{style.symbol} {style.label}"
-        text = np.where(mask, np.where(disputed_grid, f"{label} {DISPUTED_MARK}", label), "")
-        fig.add_trace(
-            go.Heatmap(
-                x=np.arange(n_cols),
-                y=np.arange(n_rows),
-                z=np.where(mask, 1.0, np.nan),
-                text=text.astype(object),
-                texttemplate="%{text}",
-                name=status_label(status),
-                meta=status,
-                colorscale=[[0, style.colour], [1, style.colour]],
-                zmin=0,
-                zmax=1,
-                showscale=False,
-                xgap=2,
-                ygap=2,
-                hoverinfo="skip",
-                textfont={"color": text_colour_on(style.colour), "size": 11 if compact else 12},
-            )
+        text[mask] = np.where(disputed_grid[mask], f"{label} {DISPUTED_MARK}", label)
+        band = (code / len(STATUS_ORDER), (code + 1) / len(STATUS_ORDER))
+        colourscale += [[band[0], style.colour], [band[1], style.colour]]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Heatmap(
+            x=np.arange(n_cols),
+            y=np.arange(n_rows),
+            z=codes,
+            text=text,
+            texttemplate="%{text}",
+            name=HEATMAP_GRID,
+            meta=list(STATUS_ORDER),
+            colorscale=colourscale,
+            zmin=-0.5,
+            zmax=len(STATUS_ORDER) - 0.5,
+            showscale=False,
+            xgap=2,
+            ygap=2,
+            hoverinfo="skip",
+            textfont={"color": CELL_TEXT_COLOUR, "size": 11 if compact else 12},
         )
+    )
 
     customdata, hovers = [], []
     for rid, rname in retailers:

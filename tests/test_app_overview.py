@@ -70,14 +70,12 @@ def grid(at: AppTest) -> dict[tuple[str, str], tuple[str, str]]:
             _array(cells["x"]), _array(cells["y"]), cells["customdata"], strict=True
         )
     }
+    (trace,) = [t for t in spec["data"] if t.get("type") == "heatmap"]
+    codes = _array(trace["z"]).astype(int)
+    xs, ys = _array(trace["x"]), _array(trace["y"])
     drawn: dict[tuple[str, str], tuple[str, str]] = {}
-    for trace in spec["data"]:
-        if trace.get("type") != "heatmap":
-            continue
-        z = _array(trace["z"]).astype(float)
-        xs, ys = _array(trace["x"]), _array(trace["y"])
-        for i, j in zip(*np.nonzero(~np.isnan(z)), strict=True):
-            drawn[ids[(int(xs[j]), int(ys[i]))]] = (trace["meta"], trace["text"][i][j])
+    for i, j in np.ndindex(codes.shape):
+        drawn[ids[(int(xs[j]), int(ys[i]))]] = (trace["meta"][codes[i, j]], trace["text"][i][j])
     assert len(drawn) == len(ids), "every cell is drawn exactly once"
     return drawn
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
@@ -44,8 +45,16 @@ def _statuses() -> pd.DataFrame:
     )
 
 
-def _heatmaps(fig: go.Figure) -> dict[str, go.Heatmap]:
-    return {trace.meta: trace for trace in fig.data if trace.type == "heatmap"}
+def _grid(fig: go.Figure) -> go.Heatmap:
+    (grid,) = [trace for trace in fig.data if trace.type == "heatmap"]
+    assert grid.name == charts.HEATMAP_GRID
+    return grid
+
+
+def _band_colours(grid: go.Heatmap, status: str) -> set[str]:
+    """The colours the grid's colourscale gives to ``status``'s code."""
+    code = list(grid.meta).index(status)
+    return {grid.colorscale[2 * code][1], grid.colorscale[2 * code + 1][1]}
 
 
 def _cells(fig: go.Figure) -> go.Scatter:
@@ -56,13 +65,11 @@ def _cells(fig: go.Figure) -> go.Scatter:
 def _cell_texts(fig: go.Figure) -> dict[tuple[str, str], tuple[str, str]]:
     """(retailer_id, brand_id) → (status drawn there, its text), read back from the traces."""
     found: dict[tuple[str, str], tuple[str, str]] = {}
-    for status, trace in _heatmaps(fig).items():
-        for i, row in enumerate(trace.z):
-            for j, value in enumerate(row):
-                if value == value and value is not None:  # NaN = not this status
-                    key = (RETAILERS[int(trace.y[i])][0], BRANDS[int(trace.x[j])][0])
-                    assert key not in found, f"{key} drawn twice"
-                    found[key] = (status, trace.text[i][j])
+    grid = _grid(fig)
+    for i, row in enumerate(grid.z):
+        for j, code in enumerate(row):
+            key = (RETAILERS[int(grid.y[i])][0], BRANDS[int(grid.x[j])][0])
+            found[key] = (grid.meta[int(code)], grid.text[i][j])
     return found
 
 
@@ -80,11 +87,16 @@ def test_heatmap_no_data_is_grey_dash_and_unlike_removed():
     cells = _cell_texts(fig)
     assert cells[("amazon", "lorex")] == (charts.NO_DATA, "– No data")
     assert cells[("amazon", "ezviz")] == (charts.NO_DATA, "– No data")
-    heatmaps = _heatmaps(fig)
-    grey = heatmaps[charts.NO_DATA].colorscale
-    assert {colour for _, colour in grey} == {"#BBBBBB"}
-    removed = {colour for _, colour in heatmaps["removed"].colorscale}
+    grid = _grid(fig)
+    assert _band_colours(grid, charts.NO_DATA) == {"#BBBBBB"}
+    removed = _band_colours(grid, "removed")
     assert removed == {charts.STATUS_STYLES["removed"].colour} != {"#BBBBBB"}
+    # Every code sits in the middle of its own colour band.
+    n = len(charts.STATUS_ORDER)
+    for code, status in enumerate(grid.meta):
+        place = (code - grid.zmin) / (grid.zmax - grid.zmin)
+        assert code / n < place < (code + 1) / n
+        assert _band_colours(grid, status) == {charts.STATUS_STYLES[status].colour}
 
 
 def test_heatmap_has_one_cell_per_pair_and_a_clickable_layer_with_ids():
@@ -110,9 +122,8 @@ def test_heatmap_serialises_customdata_as_id_pairs():
 
 def test_heatmap_text_colour_contrasts_with_each_status():
     fig = charts.status_heatmap(_statuses(), RETAILERS, BRANDS)
-    for status, trace in _heatmaps(fig).items():
-        background = charts.STATUS_STYLES[status].colour
-        assert trace.textfont.color == charts.text_colour_on(background)
+    for style in charts.STATUS_STYLES.values():
+        assert _grid(fig).textfont.color == charts.text_colour_on(style.colour)
     assert charts.text_colour_on("#000000") == "#FFFFFF"
     assert charts.text_colour_on("#FFFFFF") == "#000000"
 
@@ -164,7 +175,9 @@ def test_heatmap_scales_to_the_largest_subset():
     )
     fig = charts.status_heatmap(statuses, retailers, brands)
     assert len(_cells(fig).customdata) == 3600
-    assert {trace.meta for trace in fig.data if trace.type == "heatmap"} == {
+    grid = _grid(fig)
+    assert np.asarray(grid.z).shape == (60, 60)
+    assert {grid.meta[int(code)] for code in np.asarray(grid.z).ravel()} == {
         "stocked",
         charts.NO_DATA,
     }

@@ -309,15 +309,12 @@ _HEATMAP_JS = """
   const xs = Array.from(cells.x), ys = Array.from(cells.y), ids = {};
   xs.forEach((x, k) => { ids[x + ',' + ys[k]] = cells.customdata[k]; });
   const out = [];
-  for (const t of g._fullData) {
-    if (t.type !== 'heatmap') continue;
-    const tx = Array.from(t.x), ty = Array.from(t.y);
-    Array.from(t.z).forEach((row, i) => Array.from(row).forEach((z, j) => {
-      if (z === null || Number.isNaN(z)) return;
-      const [retailer, brand] = ids[tx[j] + ',' + ty[i]];
-      out.push([retailer, brand, t.meta, t.text[i][j]]);
-    }));
-  }
+  const t = g._fullData.find((trace) => trace.type === 'heatmap');
+  const tx = Array.from(t.x), ty = Array.from(t.y);
+  Array.from(t.z).forEach((row, i) => Array.from(row).forEach((z, j) => {
+    const [retailer, brand] = ids[tx[j] + ',' + ty[i]];
+    out.push([retailer, brand, t.meta[z], t.text[i][j]]);
+  }));
   return out;
 }
 """
