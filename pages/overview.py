@@ -188,11 +188,7 @@ brands = sorted(
     key=lambda pair: (pair[1].casefold(), pair[0]),
 )
 statuses = view.query(
-    "status_as_of",
-    as_of=view.as_of,
-    retailers=tuple(retailer_ids),
-    brands=tuple(brand_ids),
-    **NO_FILTER,
+    "status_grid", as_of=view.as_of, retailers=tuple(retailer_ids), brands=tuple(brand_ids)
 )
 
 subset = (

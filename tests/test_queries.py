@@ -130,12 +130,22 @@ PARAMETERS: dict[str, set[str]] = {
     "retailers": set(),
     "sources": {"max_rows"},
     "status_as_of": {"as_of", "retailers", "brands", "statuses", "parents", "lists"},
+    "status_grid": {"as_of", "retailers", "brands"},
     "timeline_intervals": {"retailers", "brands", "statuses", "start", "end", "max_rows"},
     "version_inputs": set(),
     "versions_published": set(),
 }
 
 COLUMNS: dict[str, list[str]] = {
+    "status_grid": [
+        "retailer_id",
+        "brand_id",
+        "status",
+        "since",
+        "disputed",
+        "source_kind",
+        "confidence",
+    ],
     "status_as_of": [
         "retailer_id",
         "retailer_name",
@@ -418,6 +428,31 @@ def test_status_as_of_after_the_story(mini_con):
          "Parent One", LISTS),
     ]
     # fmt: on
+
+
+def test_status_grid_is_status_as_of_with_the_cells_columns(mini_con):
+    columns = COLUMNS["status_grid"]
+    seen = 0
+    for day in ("2019-12-31", "2020-01-01", "2021-10-24", "2021-10-25", "2021-11-30",
+                "2022-01-01", "2023-05-01", "2026-11-29"):  # fmt: skip
+        for filters in (
+            {},
+            {"retailers": ["r-a", "r-c"]},
+            {"brands": ["b-y"]},
+            {"retailers": ["r-b"], "brands": ["b-x", "b-y"]},
+            {"retailers": ["r-nobody"]},
+        ):
+            want = sorted(status_columns(mini_con, day, columns, **filters))
+            got = run(
+                mini_con,
+                "status_grid",
+                as_of=D(day),
+                retailers=filters.get("retailers"),
+                brands=filters.get("brands"),
+            )
+            assert got == want, (day, filters)
+            seen += len(got)
+    assert seen > 20
 
 
 def test_status_as_of_keeps_the_run_start_as_since(mini_con):
