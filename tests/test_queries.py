@@ -35,8 +35,9 @@ import pytest
 
 import shelfwatch
 from shelfwatch import store
+from shelfwatch.demo import write_demo
 from shelfwatch.queries import QUERY_DIR, load_catalog, parameters_of, run_query
-from tests.conftest import MINI_DATA, build_store
+from tests.conftest import MINI_DATA, TODAY, build_store
 
 
 def D(text: str) -> dt.date:
@@ -913,6 +914,99 @@ def test_kpis_before_any_data(mini_con):
         )
         == [(0, 0, 0)] * 5
     )
+
+
+def _kpis_by_definition(con, day: dt.date) -> dict[str, int]:
+    """The headline numbers counted from status_as_of and relistings, as kpis.sql defines them."""
+    pairs = run_query(con, "status_as_of", {**NO_STATUS_FILTER, "as_of": day})
+    sold = pairs["status"].isin(["stocked", "exiting"])
+    relisted = run_query(con, "relistings", {"retailers": None, "brands": None, "as_of": day})
+    return {
+        "pairs_sold": int(sold.sum()),
+        "pairs_not_sold": int((~sold).sum()),
+        "relistings": len(relisted),
+        "exposed_retailers": pairs.loc[sold & (pairs["lists"] != ""), "retailer_id"].nunique(),
+        "disputed_pairs": int(pairs["disputed"].sum()),
+    }
+
+
+@pytest.fixture(scope="module")
+def exposure_con(tmp_path_factory: pytest.TempPathFactory):
+    """The mini fixture plus r-q, the only seller of b-q, whose exposure hangs on one
+    designation's dates: b-q's parent p-q is listed 2022-07-01..2022-12-31 (inclusive); its
+    claim by p-p began (2020) after p-p's listing ended (2019), so that claim lists nothing."""
+    data = tmp_path_factory.mktemp("exposure") / "data"
+    shutil.copytree(MINI_DATA, data)
+    rows = {
+        "retailers": "r-q,Retailer Q,US,general-merchandise,https://q.example\n",
+        "brands": "b-q,Brand Q,security-cameras\n",
+        "companies": "p-q,Parent Q,CN\np-p,Parent P,CN\n",
+        "ownership": "b-q,p-q,2020-01-01,,https://src.example/own-q,high,\n"
+        "b-q,p-p,2020-01-01,2021-01-01,https://src.example/own-p,high,\n",
+        "designations": "p-q,entity-list,2022-07-01,2022-12-31,https://src.example/el-q,\n"
+        "p-p,entity-list,2019-01-01,2019-12-31,https://src.example/el-p,\n",
+        "observations": "r-q,b-q,stocked,2020-06-01,https://src.example/q1,statement,high,,all,,,\n",
+    }
+    for name, text in rows.items():
+        with open(data / f"{name}.csv", "a", encoding="utf-8") as handle:
+            handle.write(text)
+    con = store.open_version(build_store(data, data.parent / "store"))
+    yield con
+    con.close()
+
+
+def test_exposure_fixture_turns_on_the_designation_dates(exposure_con):
+    # What the kpis check below leans on: r-q sells a listed brand on exactly these days.
+    def lists_of_r_q(day: str) -> list[tuple]:
+        filters = {**NO_STATUS_FILTER, "as_of": D(day), "retailers": ["r-q"]}
+        return pick(exposure_con, "status_as_of", ["status", "lists"], **filters)
+
+    for day, lists in (
+        ("2020-06-01", ""),  # p-p's claim began after its listing ended: lists nothing
+        ("2022-06-30", ""),
+        ("2022-07-01", "entity-list"),
+        ("2022-12-31", "entity-list"),  # ended_on is inclusive
+        ("2023-01-01", ""),
+    ):
+        assert lists_of_r_q(day) == [("stocked", lists)], day
+
+
+@pytest.fixture(scope="module")
+def demo_con(tmp_path_factory: pytest.TempPathFactory):
+    """Synthetic data with claims that end, designations that end, and many overlaps."""
+    data = tmp_path_factory.mktemp("demo") / "csv"
+    write_demo(data, retailers=100, brands=300, observations=20_000, seed=11, today=TODAY)
+    con = store.open_version(build_store(data, data.parent / "store"))
+    yield con
+    con.close()
+
+
+@pytest.mark.parametrize(
+    "fixture", ["mini_con", "ended_con", "exposure_con", "seed_con", "demo_con"]
+)
+def test_kpis_agree_with_status_as_of_around_every_change(fixture, request):
+    # kpis reads counts precomputed at publish; the day before, of and after a boundary is where
+    # an off-by-one would show: every segment, claim and designation boundary of the small
+    # fixtures; of the demo's, its claim and designation boundaries (where exposure turns),
+    # 150 of them spread evenly, each query ~30 ms.
+    con = request.getfixturevalue(fixture)
+    days: set[dt.date] = set()
+    for boundaries in (
+        "select seg_from, seg_to from status_segments" if fixture != "demo_con" else None,
+        "select valid_from, valid_to from ownership",
+        "select effective_on, ended_on from designations",
+    ):
+        for row in con.execute(boundaries).fetchall() if boundaries else ():
+            days |= {day + dt.timedelta(days=k) for day in row if day for k in (-1, 0, 1)}
+    if len(days) > 150:
+        ordered = sorted(days)
+        days = {ordered[round(i * (len(ordered) - 1) / 149)] for i in range(150)}
+    assert len(days) > 20
+    for day in sorted(days):
+        got = run_query(con, "kpis", {"as_of": day, "compare": None})
+        assert dict(zip(got["metric"], got["value"], strict=True)) == _kpis_by_definition(
+            con, day
+        ), day
 
 
 # --- explorer_observations / explorer_observations_count -------------------------------------

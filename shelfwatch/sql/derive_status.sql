@@ -132,6 +132,129 @@ select
 from final
 order by retailer_id, brand_id, valid_from;
 
+-- The overview's headline numbers on any date D. They change only where a segment starts or
+-- ends, a run is relisted, or a brand's parent gets on or off a list, so they are kept as one
+-- row per such date with the counts from that date on: "kpis on D" is the last row on or
+-- before D (an ASOF join), not two scans of every segment per date change. The definitions
+-- are those of queries/kpis.sql's header; tests/test_queries.py checks them against
+-- status_as_of and relistings on every date where something changes.
+create or replace table kpi_daily as
+with segments as not materialized (
+    select
+        retailer_id, brand_id, seg_from, seg_to, disputed,
+        status in ('stocked', 'exiting') as sold,
+        status in ('removed', 'unavailable') as not_sold
+    from status_segments
+),
+
+-- [from, to) days on which a brand has a parent (any claim) on some list; designations end
+-- on ended_on inclusive, claims on valid_to exclusive. Overlaps are fine: only "any" counts.
+listed_spans as (
+    select
+        c.brand_id,
+        greatest(c.valid_from, d.effective_on) as span_from,
+        case
+            when c.valid_to is null then d.ended_on + 1
+            when d.ended_on is null then c.valid_to
+            else least(c.valid_to, d.ended_on + 1)
+        end as span_to
+    from ownership as c
+    join designations as d using (company_id)
+    -- A claim that ended before the designation began (or the reverse) lists nothing.
+    where (c.valid_to is null or d.effective_on < c.valid_to)
+      and (d.ended_on is null or c.valid_from <= d.ended_on)
+),
+
+-- A sold segment's days on which its brand is listed: the retailer is exposed on those days.
+exposed_spans as (
+    select
+        s.retailer_id,
+        greatest(s.seg_from, l.span_from) as span_from,
+        case
+            when s.seg_to is null then l.span_to
+            when l.span_to is null then s.seg_to
+            else least(s.seg_to, l.span_to)
+        end as span_to
+    from segments as s
+    join listed_spans as l
+        on l.brand_id = s.brand_id
+       and (l.span_to is null or s.seg_from < l.span_to)
+       and (s.seg_to is null or l.span_from < s.seg_to)
+    where s.sold
+),
+
+-- Per retailer and date: how many exposed spans start minus end; a running sum > 0 means
+-- exposed, and the retailer count moves only where that flips.
+retailer_steps as (
+    select retailer_id, on_date, sum(step) as step
+    from (
+        select retailer_id, span_from as on_date, 1 as step from exposed_spans
+        union all
+        select retailer_id, span_to as on_date, -1 as step
+        from exposed_spans
+        where span_to is not null
+    )
+    group by retailer_id, on_date
+),
+
+retailer_flips as (
+    select
+        r.on_date,
+        r.exposed - coalesce(lag(r.exposed) over (partition by r.retailer_id order by r.on_date), 0)
+            as exposed_step
+    from (
+        select
+            retailer_id,
+            on_date,
+            (sum(step) over (
+                partition by retailer_id order by on_date rows unbounded preceding
+            ) > 0)::integer as exposed
+        from retailer_steps
+    ) as r
+),
+
+steps as (
+    select
+        seg_from as on_date,
+        sold::integer as sold_step,
+        not_sold::integer as not_sold_step,
+        disputed::integer as disputed_step,
+        0 as relisting_step,
+        0 as exposed_step
+    from segments
+    union all
+    select seg_to, -sold::integer, -not_sold::integer, -disputed::integer, 0, 0
+    from segments
+    where seg_to is not null
+    union all
+    select valid_from, 0, 0, 0, 1, 0 from status_intervals where relisted
+    union all
+    select on_date, 0, 0, 0, 0, exposed_step from retailer_flips where exposed_step <> 0
+),
+
+per_date as (
+    select
+        on_date,
+        sum(sold_step) as sold_step,
+        sum(not_sold_step) as not_sold_step,
+        sum(relisting_step) as relisting_step,
+        sum(exposed_step) as exposed_step,
+        sum(disputed_step) as disputed_step
+    from steps
+    group by on_date
+)
+
+select
+    on_date,
+    sum(sold_step) over running as pairs_sold,
+    sum(not_sold_step) over running as pairs_not_sold,
+    sum(relisting_step) over running as relistings,
+    sum(exposed_step) over running as exposed_retailers,
+    sum(disputed_step) over running as disputed_pairs
+from per_date
+window running as (order by on_date rows unbounded preceding)
+order by on_date;
+
 -- How often each source is cited: the Data page's source list and the summary's count read
 -- this instead of grouping every observation by URL on a reader's first visit.
 create or replace temp table source_tally as
