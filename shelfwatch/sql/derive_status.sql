@@ -119,17 +119,7 @@ final as (
     group by retailer_id, brand_id, run_no, status
 )
 
--- relisted: a sold run directly after a removed/unavailable one (the headline "re-listings
--- so far" counts these up to a date without joining the runs again on every date).
-select
-    *,
-    status in ('stocked', 'exiting')
-    and coalesce(
-        lag(status) over (partition by retailer_id, brand_id order by run_no)
-        in ('removed', 'unavailable'),
-        false
-    ) as relisted
-from final
+select * from final
 order by retailer_id, brand_id, valid_from;
 
 -- The overview's headline numbers on any date D. They change only where a segment starts or
@@ -197,6 +187,21 @@ retailer_steps as (
     group by retailer_id, on_date
 ),
 
+-- A re-listing: a sold run directly after a removed or unavailable one (runs are numbered
+-- 1, 2, 3 … per pair, as queries/relistings.sql reads them).
+relistings as (
+    select valid_from
+    from (
+        select
+            valid_from,
+            status in ('stocked', 'exiting')
+            and lag(status) over (partition by retailer_id, brand_id order by run_no)
+            in ('removed', 'unavailable') as relisted
+        from status_intervals
+    )
+    where relisted
+),
+
 retailer_flips as (
     select
         r.on_date,
@@ -227,7 +232,7 @@ steps as (
     from segments
     where seg_to is not null
     union all
-    select valid_from, 0, 0, 0, 1, 0 from status_intervals where relisted
+    select valid_from, 0, 0, 0, 1, 0 from relistings
     union all
     select on_date, 0, 0, 0, 0, exposed_step from retailer_flips where exposed_step <> 0
 ),
