@@ -21,26 +21,12 @@ Playwright's polling latency is not in the figures.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from bench.timing import Timing, peak_rss_bytes, process_tree
+from tests.browser import harness  # the same server and Chromium the browser tests use
 
-REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 DATE_LABEL = "Status as of"
 TIMEOUT_MS = 180_000
 SETTLE_S = 0.3  # a follow-up rerun (st.rerun) must start within this to count as the same change
@@ -102,27 +88,6 @@ _RUN_DONE = """
   return painted >= 0 && app.getAttribute("data-test-script-state") === "notRunning";
 }
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_healthy(port: int, process: subprocess.Popen, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                if r.read().strip() == b"ok":
-                    return
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise TimeoutError("streamlit did not become healthy")
 
 
 def _tree_memory(pid: int) -> dict[str, int]:
@@ -195,48 +160,24 @@ def measure_browser(
 ) -> dict[str, object]:
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
-    env = dict(os.environ, SHELFWATCH_STORE=str(store_dir))
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    with open(log_path, "w", encoding="utf-8") as log:
-        started = time.perf_counter()
-        server = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            _wait_healthy(port, server)
-            server_start = time.perf_counter() - started
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                try:
-                    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                    page.add_init_script(_OBSERVER)
-                    page.goto(f"http://127.0.0.1:{port}/{page_path}", timeout=TIMEOUT_MS)
-                    first_render = _wait_for_run(page) / 1000.0  # ms since navigation start
-                    _check_no_exception(page)
-                    changes = [_set_as_of(page, day) for day in dates]
-                finally:
-                    browser.close()
-            memory = _tree_memory(server.pid)
-        finally:
-            server.terminate()
+    started = time.perf_counter()
+    with harness.streamlit_process(store_dir, log_path, timeout=120.0, poll=0.05) as (
+        base,
+        server,
+    ):
+        server_start = time.perf_counter() - started
+        with sync_playwright() as pw:
+            browser = harness.launch_chromium(pw)
             try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.add_init_script(_OBSERVER)
+                page.goto(f"{base}/{page_path}", timeout=TIMEOUT_MS)
+                first_render = _wait_for_run(page) / 1000.0  # ms since navigation start
+                _check_no_exception(page)
+                changes = [_set_as_of(page, day) for day in dates]
+            finally:
+                browser.close()
+        memory = _tree_memory(server.pid)
     timing = Timing(changes)
     return {
         "page": page_path,

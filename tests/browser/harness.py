@@ -105,6 +105,16 @@ def streamlit_server(
     The server's output goes to ``log_path`` (quoted when it fails to start). On exit it is
     terminated, and killed if it has not stopped within 15 s.
     """
+    with streamlit_process(store, log_path, timeout=timeout, port=port) as (base, _):
+        yield base
+
+
+@contextlib.contextmanager
+def streamlit_process(
+    store: Path, log_path: Path, *, timeout: float = 90.0, port: int = 0, poll: float = 0.25
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """:func:`streamlit_server`, also yielding the process (the benchmark reads its memory);
+    ``poll``: seconds between health checks (the benchmark times the start-up)."""
     port = free_port(port)
     command = [
         sys.executable,
@@ -140,8 +150,8 @@ def streamlit_server(
                         f"streamlit {state} ({base}); its output:\n"
                         + log_path.read_text("utf-8", errors="replace")[-4000:]
                     )
-                time.sleep(0.25)
-            yield base
+                time.sleep(poll)
+            yield base, process
         finally:
             process.terminate()
             try:
