@@ -7,7 +7,7 @@ SEED := $(wildcard data/*.csv)
 # The store schema and derived tables come from these: rebuild when they change too.
 STORE_SQL := $(wildcard shelfwatch/sql/*.sql)
 
-.PHONY: run test lint format bench store clean
+.PHONY: run test lint format bench store clean docs
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ lint: $(VENV)/.dev
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# docs/queries.md's catalog section from the SQL headers (a test checks they agree).
+docs: $(VENV)/.runtime
+	$(PY) -m shelfwatch.queries
 
 bench: $(VENV)/.dev
 	$(PY) -m bench

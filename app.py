@@ -17,7 +17,7 @@ PAGES = [
 
 def _home() -> None:
     # Streamlit serves its default page at "/"; sending "/" on to /overview keeps every page,
-    # the overview included, at the address DESIGN.md gives it, so permalinks name their page.
+    # the overview included, at the address docs/design.md gives it, so permalinks name their page.
     st.switch_page(OVERVIEW, query_params=dict(st.query_params))
 
 

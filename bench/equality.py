@@ -40,7 +40,7 @@ def reference_checks(w: Workload) -> list[ReferenceCheck]:
             ),
         )
 
-    changes = cases["changes_between"].params
+    changes = cases["net_changes_between"].params
     grid = cases["status_as_of[overview grid]"].params
     return [
         ReferenceCheck(
@@ -62,11 +62,11 @@ def reference_checks(w: Workload) -> list[ReferenceCheck]:
             ),
         ),
         ReferenceCheck(
-            "changes_between",
-            "changes_between",
+            "net_changes_between",
+            "net_changes_between",
             ref.CHANGES_COLUMNS,
-            lambda obs: ref.changes_between_pandas(obs, changes["start"], changes["end"]),
-            lambda obs: ref.changes_between_polars(obs, changes["start"], changes["end"]),
+            lambda obs: ref.net_changes_between_pandas(obs, changes["start"], changes["end"]),
+            lambda obs: ref.net_changes_between_polars(obs, changes["start"], changes["end"]),
         ),
         coverage("coverage_over_time"),
         coverage("coverage_over_time[overview grid]"),

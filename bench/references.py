@@ -1,7 +1,7 @@
 """What a user would write instead of Shelfwatch: pandas and polars over the raw observations.
 
 Each reference starts from the observations table as a DataFrame (the validated input rows;
-``obs_id`` is the ingest order, the status rule's last tie-break) and applies DESIGN.md's
+``obs_id`` is the ingest order, the status rule's last tie-break) and applies docs/design.md's
 status rule the way a competent analyst would: sort by the rule's precedence, keep the last
 row per pair and date, then groupby / shift / cumsum — no Python loop over rows or dates.
 Results are compared with our catalog queries by :func:`assert_equal`.
@@ -39,7 +39,7 @@ WINNER_ORDER = [
 DISPUTE_WINDOW = dt.timedelta(days=30)
 
 # What each reference returns, and the columns of our query it is compared on.
-STATUS_COLUMNS = [*PAIR, "status", "since", "disputed", "effective_on", "obs_id"]
+STATUS_COLUMNS = [*PAIR, "status", "since", "disputed", "last_evidence_on", "obs_id"]
 CHANGES_COLUMNS = [
     *PAIR,
     "from_status",
@@ -101,22 +101,44 @@ def status_as_of_pandas(obs: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     seen = obs[obs["effective_on"] <= pd.Timestamp(as_of)]  # rule 1
     winners = _runs_pandas(_winners_pandas(seen))
     current = winners.drop_duplicates(PAIR, keep="last")  # rule 3: the latest date
-    # Rule 5: any observation within 30 days before the winner's date that disagrees.
-    latest = seen.groupby(PAIR, sort=False)["effective_on"].transform("max")
-    recent = seen[seen["effective_on"] >= latest - DISPUTE_WINDOW]
-    sold = recent["status"].isin(SOLD)
-    seen_sold = (
-        pd.DataFrame({"any_sold": sold, "any_not_sold": ~sold})
-        .groupby([recent["retailer_id"], recent["brand_id"]])
-        .any()
+    # Rule 5: every observation against its pair's current run. It disputes the status if it
+    # disagrees on sold and is dated in the run, or in the 30 days before it and stronger
+    # (confidence, then kind) than every observation dated in the run.
+    runs = current[[*PAIR, "status", "since"]].rename(columns={"status": "current"})
+    joined = seen.merge(runs, on=PAIR, how="inner")
+    strength = joined["confidence"].map(CONFIDENCE_RANK) * 10 + joined["source_kind"].map(
+        SOURCE_KIND_RANK
+    )
+    disagrees = joined["status"].isin(SOLD) != joined["current"].isin(SOLD)
+    in_run = joined["effective_on"] >= joined["since"]
+    before_run = ~in_run & (joined["effective_on"] >= joined["since"] - DISPUTE_WINDOW)
+    flags = (
+        pd.DataFrame(
+            {
+                "retailer_id": joined["retailer_id"],
+                "brand_id": joined["brand_id"],
+                "in_run_disagrees": in_run & disagrees,
+                "run_strength": strength.where(in_run),
+                "before_strength": strength.where(before_run & disagrees),
+            }
+        )
+        .groupby(PAIR, sort=False)
+        .agg(
+            in_run_disagrees=("in_run_disagrees", "any"),
+            run_strength=("run_strength", "max"),
+            before_strength=("before_strength", "max"),
+        )
         .reset_index()
     )
-    current = current.merge(seen_sold, on=PAIR, how="left", validate="one_to_one")
-    disputed = np.where(current["status"].isin(SOLD), current["any_not_sold"], current["any_sold"])
-    return current.assign(disputed=disputed.astype(bool))[[*STATUS_COLUMNS, "run_obs_id"]]
+    current = current.merge(flags, on=PAIR, how="left", validate="one_to_one")
+    disputed = current["in_run_disagrees"] | (current["before_strength"] > current["run_strength"])
+    return current.assign(disputed=disputed.astype(bool), last_evidence_on=current["effective_on"])[
+        [*STATUS_COLUMNS, "run_obs_id"]
+    ]
 
 
-def changes_between_pandas(obs: pd.DataFrame, start: dt.date, end: dt.date) -> pd.DataFrame:
+def net_changes_between_pandas(obs: pd.DataFrame, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """The net view: pairs whose status on ``end`` differs from their status on ``start``."""
     before = status_as_of_pandas(obs, start)[[*PAIR, "status"]]
     after = status_as_of_pandas(obs, end)[[*PAIR, "status", "since", "disputed", "run_obs_id"]]
     both = after.merge(before, on=PAIR, how="outer", suffixes=("", "_before"))
@@ -214,24 +236,34 @@ def _runs_polars(winners: pl.DataFrame) -> pl.DataFrame:
 def status_as_of_polars(obs: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     seen = obs.filter(pl.col("effective_on") <= as_of)
     current = _runs_polars(_winners_polars(seen)).group_by(PAIR, maintain_order=True).last()
-    sold = pl.col("status").is_in(SOLD)
-    seen_sold = (
-        seen.filter(
-            pl.col("effective_on") >= pl.col("effective_on").max().over(PAIR) - DISPUTE_WINDOW
-        )
+    # Rule 5, as in status_as_of_pandas: every observation against its pair's current run.
+    strength = pl.col("confidence").replace_strict(CONFIDENCE_RANK) * 10 + pl.col(
+        "source_kind"
+    ).replace_strict(SOURCE_KIND_RANK)
+    disagrees = pl.col("status").is_in(SOLD) != pl.col("current").is_in(SOLD)
+    in_run = pl.col("effective_on") >= pl.col("since")
+    before_run = ~in_run & (pl.col("effective_on") >= pl.col("since") - DISPUTE_WINDOW)
+    flags = (
+        seen.join(current.select(*PAIR, pl.col("status").alias("current"), "since"), on=PAIR)
         .group_by(PAIR)
-        .agg(any_sold=sold.any(), any_not_sold=(~sold).any())
+        .agg(
+            in_run_disagrees=(in_run & disagrees).any(),
+            run_strength=strength.filter(in_run).max(),
+            before_strength=strength.filter(before_run & disagrees).max(),
+        )
     )
     return (
-        current.join(seen_sold, on=PAIR, how="left", validate="1:1")
+        current.join(flags, on=PAIR, how="left", validate="1:1")
         .with_columns(
-            disputed=pl.when(sold).then(pl.col("any_not_sold")).otherwise(pl.col("any_sold"))
+            disputed=pl.col("in_run_disagrees")
+            | (pl.col("before_strength") > pl.col("run_strength")).fill_null(False),
+            last_evidence_on=pl.col("effective_on"),
         )
         .select([*STATUS_COLUMNS, "run_obs_id"])
     )
 
 
-def changes_between_polars(obs: pl.DataFrame, start: dt.date, end: dt.date) -> pl.DataFrame:
+def net_changes_between_polars(obs: pl.DataFrame, start: dt.date, end: dt.date) -> pl.DataFrame:
     before = status_as_of_polars(obs, start).select([*PAIR, pl.col("status").alias("from_status")])
     after = status_as_of_polars(obs, end).select(
         *PAIR,

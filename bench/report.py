@@ -88,7 +88,7 @@ def targets(scale: dict[str, object]) -> list[Target]:
     )
     for check, factor in (
         ("status_as_of", 20),
-        ("changes_between", 10),
+        ("net_changes_between", 10),
         ("coverage_over_time", 10),
     ):
         ratio = _get(scale, "references", "checks", check, "pandas_ratio")

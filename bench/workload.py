@@ -99,13 +99,20 @@ def _by_name(w: Workload) -> dict[str, object]:
         "q": None,
         "grain": "month",
         "max_rows": None,
+        "any_claim": False,
+        "stale_after": 365,
     }
 
 
 def _overrides(w: Workload) -> dict[str, dict[str, object]]:
     """Per query (or ``query[variant]``): how the pages call it."""
     return {
-        "changes_between": {"start": w.compare, "end": w.as_of},
+        "changes_between": {"start": w.compare, "end": w.as_of, "max_rows": 2_001},
+        "changes_between[all rows]": {"start": w.compare, "end": w.as_of},
+        "net_changes_between": {"start": w.compare, "end": w.as_of},
+        "changes_summary": {"start": w.compare, "end": w.as_of},
+        "status_explained": {"retailer": w.retailer, "brand": w.brand},
+        "relistings": {"max_rows": 1_000},
         "coverage_over_time": {"grain": "month", "start": None, "end": w.as_of},
         "coverage_over_time[overview grid]": {
             "grain": "month",

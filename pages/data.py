@@ -6,55 +6,15 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from shelfwatch import charts, exports, queries, store
+from shelfwatch import charts, explain, exports, queries, store, vocab
 from shelfwatch.ui import context, downloads
 
 # A page, not a dump: at scale every observation may cite its own URL.
 SOURCES_SHOWN = 1_000
-
-STATUS_MEANINGS = {
-    "stocked": "The retailer sells the brand.",
-    "exiting": "The retailer announced it will stop selling the brand, but still sells it.",
-    "unavailable": "Listed by the retailer, but it cannot be bought.",
-    "removed": "The retailer does not sell the brand.",
-    charts.NO_DATA: "No observation of the pair up to that date. Never shown as stocked or "
-    "removed: we simply do not know.",
-}
-SOURCE_KIND_MEANINGS = {
-    "statement": "The retailer (or the brand) said so on the record.",
-    "listing_check": "Someone checked the retailer's listings: site search, product pages.",
-    "legal_filing": "A court filing, an attorney general's complaint or a regulatory filing.",
-    "news_report": "A reporter's account without a direct statement (the default).",
-    "brand_claim": "The brand's own claim, e.g. its list of authorised retailers.",
-}
-CONFIDENCE_MEANINGS = {
-    "high": "Direct, specific and dated evidence.",
-    "medium": "Credible but indirect or approximately dated (the default).",
-    "low": "Weak or second-hand; kept so that it can be checked and weighed.",
-}
-STATUS_RULE = """
-For a retailer × brand pair and a date:
-
-1. Only observations effective **on or before** the date count. A pair with none has
-   **no data**: it is never shown as stocked or removed.
-2. When several observations share a date, **one wins**: the highest confidence, then the
-   strongest kind of source (order below), then the latest report date (no report date counts
-   as the oldest), then the one recorded last.
-3. The status on the date is the status of the winner on the **latest** such date.
-4. **Since** is the first date of the unbroken run of that status: consecutive winners with
-   the same status merge into one interval.
-5. **Disputed** means another observation of the pair, dated within 30 days of the winner's
-   (and not after the date), disagrees on whether the brand is sold — sold is stocked or
-   exiting, not sold is unavailable or removed.
-
-The channel (store, online, marketplace) is kept as evidence detail; the status is per
-retailer × brand. Each version stores these statuses as intervals when it is published, so
-every page, export and the command line give the same answer.
-"""
 TOP_BARS = 15
 
 view = context.current()
-context.show_notices(view)
+notices = st.container()
 
 st.title("Data & method")
 st.caption(
@@ -131,7 +91,7 @@ legend = pd.DataFrame(
     {
         "Status": [charts.status_label(s) for s in charts.STATUS_ORDER],
         "Colour": [charts.STATUS_STYLES[s].colour for s in charts.STATUS_ORDER],
-        "Meaning": [STATUS_MEANINGS[s] for s in charts.STATUS_ORDER],
+        "Meaning": [charts.STATUS_STYLES[s].meaning for s in charts.STATUS_ORDER],
     }
 )
 st.table(
@@ -146,7 +106,14 @@ st.caption(
 )
 
 st.subheader("The status rule")
-st.markdown(STATUS_RULE)
+st.caption("As the project's design document (docs/design.md) states it.")
+# Our own document, not data: Markdown is safe here.
+st.markdown(explain.status_rule_text())
+st.caption(
+    "The channel (store, online, marketplace) is kept as evidence detail; the status is per "
+    "retailer × brand. Each version stores these statuses when it is published, so every page, "
+    "export and the command line give the same answer."
+)
 
 left, right = st.columns(2, gap="large")
 with left:
@@ -154,10 +121,10 @@ with left:
     st.table(
         pd.DataFrame(
             {
-                "Kind": [k.replace("_", " ") for k in context.SOURCE_KIND_OPTIONS],
-                "Meaning": [SOURCE_KIND_MEANINGS[k] for k in context.SOURCE_KIND_OPTIONS],
+                "Kind": [k.label for k in vocab.SOURCE_KINDS],
+                "Meaning": [k.meaning for k in vocab.SOURCE_KINDS],
             },
-            index=range(1, len(context.SOURCE_KIND_OPTIONS) + 1),
+            index=range(1, len(vocab.SOURCE_KINDS) + 1),
         )
     )
 with right:
@@ -165,10 +132,10 @@ with right:
     st.table(
         pd.DataFrame(
             {
-                "Confidence": context.CONFIDENCE_OPTIONS,
-                "Meaning": [CONFIDENCE_MEANINGS[c] for c in context.CONFIDENCE_OPTIONS],
+                "Confidence": [c.label for c in vocab.CONFIDENCES],
+                "Meaning": [c.meaning for c in vocab.CONFIDENCES],
             },
-            index=range(1, len(context.CONFIDENCE_OPTIONS) + 1),
+            index=range(1, len(vocab.CONFIDENCES) + 1),
         )
     )
 st.caption(
@@ -302,3 +269,7 @@ st.dataframe(
 st.caption(
     f"Page generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. Licence: {exports.LICENCE}."
 )
+
+context.finish(view, link=False)
+with notices:
+    context.show_notices(view)

@@ -1,15 +1,17 @@
-"""Explore & export: filter the status table or the evidence, check sources, export, share."""
+"""Explore & export: filter the status table, the evidence or the re-listings, check why a
+pair has its status, export, share."""
 
 import duckdb
 import streamlit as st
 
-from shelfwatch import charts, queries, store
-from shelfwatch.ui import context, downloads
+from shelfwatch import charts, queries, store, urlstate, vocab
+from shelfwatch.ui import context, downloads, evidence
 
 SHOWN_ROWS = 5_000
 VIEWS = {
     "status": "Status on a date (one row per retailer × brand)",
     "evidence": "Evidence (every observation)",
+    "relistings": "Re-listings (sold again after a removal)",
 }
 
 view = context.current()
@@ -24,7 +26,8 @@ notices = st.container()  # filled after every URL value has been read
 mode = context.choice_filter(
     view, "view", "Show", tuple(VIEWS), default="status", format_func=VIEWS.get
 )
-evidence = mode == "evidence"
+observations = mode == "evidence"
+relisted = mode == "relistings"
 
 with st.container(border=True):
     row = st.columns(3)
@@ -64,45 +67,41 @@ with st.container(border=True):
         view,
         "status",
         "Status",
-        context.STATUS_OPTIONS,
+        vocab.STATUS_NAMES,
         format_func=charts.status_label,
         container=row[1],
     )
     kinds: tuple[str, ...] = ()
     confidences: tuple[str, ...] = ()
     start = end = None
+    window: tuple | None = (None, None)
     q = ""
-    if evidence:
+    if observations:
         kinds = context.multi_filter(
             view,
             "kind",
             "Source kind",
-            context.SOURCE_KIND_OPTIONS,
+            vocab.SOURCE_KIND_NAMES,
             format_func=lambda k: k.replace("_", " "),
             container=row[2],
         )
         row = st.columns([1, 1, 1, 2])
         confidences = context.multi_filter(
-            view, "confidence", "Confidence", context.CONFIDENCE_OPTIONS, container=row[0]
+            view, "confidence", "Confidence", vocab.CONFIDENCE_NAMES, container=row[0]
         )
-        start = context.date_filter(
+        window = context.date_window(
             view,
-            "start",
-            "From",
-            default=view.first_date,
-            container=row[1],
-            help="Observations effective on or after this date.",
+            ("start", "end"),
+            ("From", "To"),
+            defaults=(view.first_date, view.last_date),
+            containers=(row[1], row[2]),
+            helps=(
+                "Observations effective on or after this date.",
+                "Observations effective on or before this date.",
+            ),
             keep_default_in_url=False,
         )
-        end = context.date_filter(
-            view,
-            "end",
-            "To",
-            default=view.last_date,
-            container=row[2],
-            help="Observations effective on or before this date.",
-            keep_default_in_url=False,
-        )
+        start, end = window or (None, None)
         q = context.text_filter(
             view,
             "q",
@@ -110,25 +109,30 @@ with st.container(border=True):
             container=row[3],
             help="Case-insensitive text in the quote, the note or the source URL.",
         )
+    elif relisted:
+        row[2].caption(
+            f"Re-listings up to **{view.as_of:%Y-%m-%d}** (the as-of date in the sidebar), with "
+            "the sources of both sides. Parent, list and status filters apply to the status "
+            "view and the evidence."
+        )
     else:
         row[2].caption(
             f"Status of each pair on **{view.as_of:%Y-%m-%d}** (the as-of date in the sidebar). "
             "Source kind, confidence, dates and text search filter the evidence view."
         )
 
-with notices:
-    context.show_notices(view)
-
-filters: dict[str, object] = {
-    "view": mode,
-    "retailer": retailers,
-    "brand": brands,
-    "parent": parents,
-    "list": lists,
-    "status": statuses,
-}
-if evidence:
-    filters.update(kind=kinds, confidence=confidences, start=start, end=end, q=q or None)
+filters: dict[str, object] = {"view": mode, "retailer": retailers, "brand": brands}
+if observations:
+    filters.update(
+        parent=parents,
+        list=lists,
+        status=statuses,
+        kind=kinds,
+        confidence=confidences,
+        start=start,
+        end=end,
+        q=q or None,
+    )
     params: dict[str, object] = {
         "retailers": retailers,
         "brands": brands,
@@ -142,7 +146,15 @@ if evidence:
         "q": q or None,
     }
     name, as_of, title = "explorer_observations", end, "Shelfwatch evidence"
+elif relisted:
+    params = {"retailers": retailers, "brands": brands, "as_of": view.as_of}
+    name, as_of, title = "relistings", view.as_of, "Shelfwatch re-listings"
 else:
+    filters.update(parent=parents, list=lists, status=statuses)
+    if view.any_claim:
+        filters["claims"] = "any"
+    if view.stale_after != vocab.STALE_AFTER_DAYS:
+        filters["stale_after"] = view.stale_after
     params = {
         "as_of": view.as_of,
         "retailers": retailers,
@@ -150,14 +162,25 @@ else:
         "statuses": statuses,
         "parents": parents,
         "lists": lists,
+        "any_claim": view.any_claim,
+        "stale_after": view.stale_after,
     }
     name, as_of, title = "status_as_of", view.as_of, "Shelfwatch status"
 
+if window is None:  # the evidence window's dates conflict: the page said so above
+    with notices:
+        context.show_notices(view)
+    context.finish(view)
+    st.stop()
+
 try:
     with st.spinner("Reading the data…"):
-        if evidence:
+        if observations:
             total = int(view.query("explorer_observations_count", **params)["rows"].iloc[0])
             frame = view.query(name, **params, max_rows=SHOWN_ROWS)
+        elif relisted:
+            frame = view.query(name, **params, max_rows=None)
+            total = len(frame)
         else:
             frame = view.query(name, **params)
             total = len(frame)
@@ -170,12 +193,15 @@ except (duckdb.Error, queries.QueryCatalogError, store.StoreError, OSError) as e
     st.stop()
 
 if total == 0:
-    if evidence and start and end and start > end:
-        st.warning("The “From” date is after the “To” date, so nothing can match.")
-    elif evidence:
+    if observations:
         st.info(
             "No observation matches these filters. Try fewer filters, a wider date range or "
             "a shorter search text."
+        )
+    elif relisted:
+        st.info(
+            f"No pair matching these filters was sold again after a removal, up to "
+            f"{view.as_of:%Y-%m-%d}."
         )
     else:
         st.info(
@@ -184,66 +210,125 @@ if total == 0:
             "as-of date or fewer filters."
         )
 else:
-    noun = "observations" if evidence else "retailer × brand pairs"
+    noun = {"evidence": "observations", "relistings": "re-listings"}.get(
+        mode, "retailer × brand pairs"
+    )
     if total > SHOWN_ROWS:
         st.caption(
             f"Showing {SHOWN_ROWS:,} of {total:,} {noun} "
-            f"({'newest first' if evidence else 'by retailer, then brand'}) — narrow the "
-            "filters or export every row below."
+            f"({'newest first' if observations else 'in order'}) — narrow the filters or "
+            "export every row below."
         )
         frame = frame.head(SHOWN_ROWS)
-    elif evidence:
+    elif observations:
         st.caption(f"{total:,} {noun}, newest first.")
+    elif relisted:
+        st.caption(f"{total:,} {noun} up to {view.as_of:%Y-%m-%d}, oldest first.")
     else:
-        st.caption(f"{total:,} {noun} with data on {view.as_of:%Y-%m-%d}.")
+        st.caption(
+            f"{total:,} {noun} with data on {view.as_of:%Y-%m-%d}. Tick a row for why it has "
+            "its status."
+        )
 
-    shown = frame.assign(status=frame["status"].map(charts.status_label))
     date_column = st.column_config.DateColumn
-    if evidence:
-        columns: dict[str, object] = {
-            "effective_on": date_column("Effective", format="YYYY-MM-DD"),
-            "retailer_name": "Retailer",
-            "brand_name": "Brand",
-            "status": "Status",
-            "quote": st.column_config.TextColumn("Quote", width="large"),
-            "source_url": "Source",
-            "source_kind": "Source kind",
-            "confidence": "Confidence",
-            "reported_on": date_column("Reported", format="YYYY-MM-DD"),
-            "channel": "Channel",
-            "parent_names": "Parent then",
-            "note": st.column_config.TextColumn("Note", width="large"),
-            "archive_url": "Archive",
-            "obs_id": st.column_config.NumberColumn("Obs. id", format="%d"),
-        }
+    if relisted:
+        shown = frame.assign(
+            not_sold_shown=frame["not_sold_status"].map(charts.status_label),
+            relisted_shown=frame["relisted_status"].map(charts.status_label),
+        )
+        downloads.show_table(
+            shown,
+            evidence.RELISTING_COLUMNS,
+            links=("not_sold_source_url", "source_url"),
+            key="explore_table",
+        )
+    elif observations:
+        shown = frame.assign(status=frame["status"].map(charts.status_label))
+        downloads.show_table(
+            shown,
+            {
+                "effective_on": date_column("Effective", format="YYYY-MM-DD"),
+                "retailer_name": "Retailer",
+                "brand_name": "Brand",
+                "status": "Status",
+                "quote": st.column_config.TextColumn("Quote", width="large"),
+                "source_url": "Source",
+                "source_kind": "Source kind",
+                "confidence": "Confidence",
+                "reported_on": date_column("Reported", format="YYYY-MM-DD"),
+                "channel": "Channel",
+                "parent_names": "Parent then",
+                "note": st.column_config.TextColumn("Note", width="large"),
+                "archive_url": "Archive",
+                "obs_id": st.column_config.NumberColumn("Obs. id", format="%d"),
+            },
+            key="explore_table",
+        )
     else:
-        columns = {
-            "retailer_name": "Retailer",
-            "brand_name": "Brand",
-            "status": "Status",
-            "since": date_column("Since", format="YYYY-MM-DD"),
-            "disputed": st.column_config.CheckboxColumn(
-                "Disputed",
-                help="Another observation within 30 days disagrees on whether the brand is sold.",
-            ),
-            "source_url": "Source",
-            "source_kind": "Source kind",
-            "confidence": "Confidence",
-            "effective_on": date_column("Evidence date", format="YYYY-MM-DD"),
-            "quote": st.column_config.TextColumn("Quote", width="large"),
-            "parent_names": "Parent on date",
-            "lists": "Parent's lists",
-            "note": st.column_config.TextColumn("Note", width="large"),
-            "archive_url": "Archive",
-        }
-    downloads.show_table(shown, columns, key="explore_table")
+        shown = frame.assign(status=frame["status"].map(charts.status_label))
+        picked = downloads.show_table(
+            shown,
+            {
+                "retailer_name": "Retailer",
+                "brand_name": "Brand",
+                "status": "Status",
+                "since": date_column("Since", format="YYYY-MM-DD"),
+                "disputed": st.column_config.CheckboxColumn(
+                    "Disputed",
+                    help="A source dated in the status's run disagrees on whether the brand is "
+                    f"sold, or a stronger one dated within {vocab.DISPUTE_WINDOW_DAYS} days "
+                    "before it does.",
+                ),
+                "last_evidence_on": date_column(
+                    "Latest evidence",
+                    format="YYYY-MM-DD",
+                    help="The latest observation of the pair up to the as-of date.",
+                ),
+                "stale": st.column_config.CheckboxColumn(
+                    "Stale",
+                    help=f"The latest evidence is over {view.stale_after:,} days old on the "
+                    "as-of date.",
+                ),
+                "source_url": "Source",
+                "source_kind": "Source kind",
+                "confidence": "Confidence",
+                "quote": st.column_config.TextColumn("Quote", width="large"),
+                "parent_names": "Parent on date",
+                "ownership_confidence": "Ownership confidence",
+                "contested_parents": "Ownership contested by",
+                "lists": "Parent's lists",
+                "note": st.column_config.TextColumn("Note", width="large"),
+                "archive_url": "Archive",
+            },
+            key="explore_table",
+            selectable=True,
+        )
+        # The pair whose "why" is shown: from the link at first, then the reader's ticked row;
+        # unticking it hides the explanation.
+        if "explore_cell" not in st.session_state:
+            st.session_state["explore_cell"] = urlstate.parse_cell_key(
+                st.query_params.get("cell"),
+                view.retailer_names,
+                view.brand_names,
+                view.params.notices,
+            )
+        if picked is not None and picked < len(frame):
+            row = frame.iloc[picked]
+            st.session_state["explore_cell"] = (str(row["retailer_id"]), str(row["brand_id"]))
+        elif st.session_state.get("explore_picked") is not None:
+            st.session_state["explore_cell"] = None
+        st.session_state["explore_picked"] = picked
+        chosen = st.session_state["explore_cell"]
+        context.set_param(view, "cell", urlstate.cell_key(*chosen) if chosen else None)
+        if chosen:
+            evidence.show_why(view, *chosen, key="explore")
 
     st.subheader("Export")
     st.caption(
         f"Every matching row ({total:,}), every column, with its source, the data version, "
         "the date, the filters and a citation. The file is made when you click."
     )
-    export_params = {**params, "max_rows": None} if evidence else params
+    export_params = {**params, "max_rows": None} if observations or relisted else params
     offer = downloads.Download(
         fetch=downloads.query_fetcher(view.path, name, export_params),
         data_version=view.version,
@@ -256,4 +341,6 @@ else:
     st.caption("Suggested citation (each file carries its own):")
     st.code(offer.provenance().citation(), language=None, wrap_lines=True)
 
-context.show_permalink(view)
+with notices:
+    context.show_notices(view)
+context.finish(view)

@@ -10,14 +10,15 @@ import datetime as dt
 
 import streamlit as st
 
-from shelfwatch import charts, tables, urlstate
-from shelfwatch.ui import context, data
+from shelfwatch import charts, tables, urlstate, vocab
+from shelfwatch.ui import context, data, downloads, evidence
 
 TOP_MIN, TOP_DEFAULT, TOP_MAX = 5, 25, 60  # the heatmap never draws more than 60 × 60 cells
 CELL_KEYS = ("cell_retailer", "cell_brand")
-# The exposure table is a list to read, not a dump: at scale it would hold every sold pair.
+# The exposure and re-listing tables are lists to read, not dumps: at scale they would hold
+# every sold pair; their downloads hold every row.
 EXPOSURE_ROWS = 1_000
-NO_FILTER = {"statuses": None, "parents": None, "lists": None}
+RELISTING_ROWS = 1_000
 # Short card titles (the query's labels are long); the help says exactly what is counted.
 KPI_CARDS = {
     "pairs_sold": ("Pairs sold", "Retailer × brand pairs whose status is stocked or exiting."),
@@ -25,15 +26,38 @@ KPI_CARDS = {
     "relistings": ("Re-listings", "Times a removed or unavailable pair was sold again, so far."),
     "exposed_retailers": (
         "Retailers exposed",
-        "Retailers selling at least one brand whose parent company (any ownership claim) is on "
-        "a designation list on the date.",
+        "Retailers selling at least one brand whose parent company is on a designation list on "
+        "the date. The parent is the one the strongest ownership claim names, unless “Count "
+        "every ownership claim” is on in the sidebar.",
     ),
     "disputed_pairs": (
         "Disputed pairs",
-        "Pairs where a source within 30 days of the winning one disagrees on whether the brand "
-        "is sold.",
+        "Pairs whose status is disputed: a source dated in the status's run disagrees on "
+        "whether the brand is sold, or a stronger one dated within "
+        f"{vocab.DISPUTE_WINDOW_DAYS} days before the run does.",
     ),
 }
+
+
+def _kpi_caption(metric: str, counts: dict[str, int], view: context.View) -> str:
+    """What a card counts out of what, so a rise from new coverage is not read as a change."""
+    with_data = counts["pairs_with_data"]
+    tracked = f"{len(view.retailer_names):,} retailers × {len(view.brand_names):,} brands tracked"
+    if metric == "pairs_sold":
+        stale = counts["pairs_sold_stale"]
+        return (
+            f"of {with_data:,} pairs with data; {tracked}. "
+            f"{counts['pairs_sold'] - stale:,} on fresh evidence, {stale:,} on stale "
+            f"(over {view.stale_after:,} days old)."
+        )
+    if metric in ("pairs_not_sold", "disputed_pairs"):
+        return f"of {with_data:,} pairs with data"
+    if metric == "relistings":
+        return "removed or unavailable, then sold again, up to this date"
+    if metric == "exposed_retailers":
+        claim = "any ownership claim" if view.any_claim else "strongest ownership claim"
+        return f"of {len(view.retailer_names):,} retailers tracked; {claim}"
+    return ""
 
 
 def _year_before(day: dt.date) -> dt.date:
@@ -64,7 +88,7 @@ def _top_slider(view: context.View, container) -> int:
         help="Without a retailer or brand filter the grid shows this many of the most active "
         "retailers and brands (those with the most observations).",
     )
-    context.set_param("top", None if value == TOP_DEFAULT else value)
+    context.set_param(view, "top", None if value == TOP_DEFAULT else value)
     return value
 
 
@@ -100,7 +124,7 @@ def _cell_picker(view, retailers, brands) -> tuple[str, str] | None:
             )
         )
     cell = (chosen[0], chosen[1]) if all(chosen) else None
-    context.set_param("cell", urlstate.cell_key(*cell) if cell else None)
+    context.set_param(view, "cell", urlstate.cell_key(*cell) if cell else None)
     return cell
 
 
@@ -134,21 +158,30 @@ compare = context.date_filter(
     "Compare with",
     container=st.sidebar,
     default=max(_year_before(view.as_of), view.first_date),
-    help="The headline numbers show their change since this date. Default: a year before the "
-    "as-of date, or the first date in the data.",
+    help="The headline numbers show their change since this date. Until you set it, it "
+    "follows the as-of date: a year before it, or the first date in the data.",
 )
-kpis = view.query("kpis", as_of=view.as_of, compare=compare)
-for column, kpi in zip(st.columns(len(kpis)), kpis.to_dict("records"), strict=True):
-    title, help_text = KPI_CARDS.get(kpi["metric"], (kpi["label"], None))
-    column.metric(
-        title,
-        f"{int(kpi['value']):,}",
-        delta=int(kpi["delta"]),
-        delta_color="off",
-        delta_description=f"since {compare:%Y-%m-%d}",
-        help=help_text,
-        border=True,
-    )
+kpis = view.query(
+    "kpis",
+    as_of=view.as_of,
+    compare=compare,
+    any_claim=view.any_claim,
+    stale_after=view.stale_after,
+)
+counts = {kpi["metric"]: int(kpi["value"]) for kpi in kpis.to_dict("records")}
+cards = [kpi for kpi in kpis.to_dict("records") if kpi["metric"] in KPI_CARDS]
+for column, kpi in zip(st.columns(len(cards)), cards, strict=True):
+    title, help_text = KPI_CARDS[kpi["metric"]]
+    with column.container(border=True):
+        st.metric(
+            title,
+            f"{int(kpi['value']):,}",
+            delta=int(kpi["delta"]),
+            delta_color="off",
+            delta_description=f"since {compare:%Y-%m-%d}",
+            help=help_text,
+        )
+        st.caption(_kpi_caption(kpi["metric"], counts, view))
 
 # --- Status grid --------------------------------------------------------------------------------
 st.subheader(f"Who sells what on {view.as_of:%Y-%m-%d}")
@@ -188,7 +221,11 @@ brands = sorted(
     key=lambda pair: (pair[1].casefold(), pair[0]),
 )
 statuses = view.query(
-    "status_grid", as_of=view.as_of, retailers=tuple(retailer_ids), brands=tuple(brand_ids)
+    "status_grid",
+    as_of=view.as_of,
+    retailers=tuple(retailer_ids),
+    brands=tuple(brand_ids),
+    stale_after=view.stale_after,
 )
 
 subset = (
@@ -201,8 +238,11 @@ subset = (
 )
 st.caption(
     f"Showing {subset[0]} × {subset[1]}. "
-    "⚑ = disputed: a source within 30 days of the winning one disagrees. "
-    "Click a cell, or choose it below, for its evidence."
+    f"{charts.DISPUTED_MARK} = disputed: a source dated in the status's run disagrees on "
+    "whether the brand is sold, or a stronger one just before it does. "
+    f"{charts.STALE_MARK} and hatching = stale: the latest evidence is more than "
+    f"{view.stale_after:,} days old on this date, so the status may have changed without a "
+    "source saying so. Click a cell, or choose it below, for why it has its status."
 )
 
 for key, value in zip(
@@ -229,6 +269,7 @@ else:
         retailers,
         brands,
         selected=(st.session_state.get(CELL_KEYS[0]), st.session_state.get(CELL_KEYS[1])),
+        stale_after=view.stale_after,
     )
     st.plotly_chart(
         figure,
@@ -245,61 +286,58 @@ else:
 st.subheader("Evidence for one retailer × brand")
 cell = _cell_picker(view, retailers, brands)
 if cell is None:
-    st.caption("Choose a retailer and a brand (or click a cell of the grid) to see every source.")
+    st.caption(
+        "Choose a retailer and a brand (or click a cell of the grid) to see why it has its "
+        "status and every source."
+    )
 else:
     retailer_id, brand_id = cell
     with st.spinner("Loading the evidence…"):
-        pair = view.query(
-            "status_as_of",
+        evidence.show_why(view, retailer_id, brand_id, key="overview")
+        evidence.show_all_evidence(view, retailer_id, brand_id, key="evidence")
+
+# --- Re-listings ----------------------------------------------------------------------------------
+st.subheader(f"Re-listings up to {view.as_of:%Y-%m-%d}")
+relisting_params = dict(
+    retailers=tuple(chosen_retailers) or None,
+    brands=tuple(chosen_brands) or None,
+    as_of=view.as_of,
+)
+relistings = view.query("relistings", **relisting_params, max_rows=RELISTING_ROWS)
+if relistings.empty:
+    st.info("No pair was sold again after being removed or unavailable, up to this date.")
+else:
+    st.caption(
+        "A pair removed (or unavailable) and later sold again, with the source of each side. "
+        "A re-listing resting on low-confidence evidence is worth checking before citing."
+        + (
+            f" The first {RELISTING_ROWS:,} are shown; the downloads hold every one."
+            if len(relistings) >= RELISTING_ROWS
+            else ""
+        )
+    )
+    downloads.show_table(
+        relistings.assign(
+            not_sold_shown=relistings["not_sold_status"].map(charts.status_label),
+            relisted_shown=relistings["relisted_status"].map(charts.status_label),
+        ),
+        evidence.RELISTING_COLUMNS,
+        links=("not_sold_source_url", "source_url"),
+        key="relistings_table",
+    )
+    downloads.download_buttons(
+        downloads.Download(
+            fetch=downloads.query_fetcher(
+                view.path, "relistings", {**relisting_params, "max_rows": None}
+            ),
+            data_version=view.version,
             as_of=view.as_of,
-            retailers=(retailer_id,),
-            brands=(brand_id,),
-            **NO_FILTER,
-        )
-        evidence = tables.evidence_table(
-            view.query("evidence_for_pair", retailer=retailer_id, brand=brand_id)
-        )
-    names = f"{view.retailer_names[retailer_id]} × {view.brand_names[brand_id]}"
-    if pair.empty:
-        st.text(f"{names} on {view.as_of:%Y-%m-%d}: {charts.status_label(None)}")
-    else:
-        now = pair.iloc[0]
-        st.text(
-            f"{names} on {view.as_of:%Y-%m-%d}: {charts.status_label(now['status'])} "
-            f"since {now['since']:%Y-%m-%d}"
-            + (f" · {charts.DISPUTED_MARK} disputed" if now["disputed"] else "")
-        )
-    if evidence.empty:
-        st.info("No observation of this pair on any date: it has no data.")
-    else:
-        st.caption(
-            "Every observation of the pair, newest first, including any after the as-of date. "
-            "“Won its date” marks the observation the status rule chose on that date."
-        )
-        st.dataframe(
-            evidence,
-            hide_index=True,
-            key="evidence",
-            column_config={
-                "effective_on": st.column_config.DateColumn("Date", format="YYYY-MM-DD"),
-                "status": "Status",
-                "source_link": st.column_config.LinkColumn("Source"),
-                "source_text": st.column_config.TextColumn(
-                    "Source (not a web link)", help="A source that is not an http(s) address."
-                ),
-                "quote": st.column_config.TextColumn("Quote", width="large"),
-                "source_kind": "Source kind",
-                "confidence": "Confidence",
-                "won_day": st.column_config.CheckboxColumn("Won its date"),
-                "disputed": st.column_config.CheckboxColumn("Disputed"),
-                "reported_on": st.column_config.DateColumn("Reported on", format="YYYY-MM-DD"),
-                "channel": "Channel",
-                "archive_link": st.column_config.LinkColumn("Archive copy"),
-                "note": st.column_config.TextColumn("Note", width="large"),
-                "input_file": "Input file",
-                "line_no": st.column_config.NumberColumn("Line", format="%d"),
-            },
-        )
+            filters={"retailer": chosen_retailers, "brand": chosen_brands},
+            title="Shelfwatch re-listings",
+            permalink=context.permalink(view),
+        ),
+        key="relistings",
+    )
 
 # --- Coverage over time -------------------------------------------------------------------------
 st.subheader("How many retailers sell each brand")
@@ -325,7 +363,14 @@ else:
 # --- Exposure -----------------------------------------------------------------------------------
 st.subheader(f"Retailers selling brands of listed parent companies on {view.as_of:%Y-%m-%d}")
 exposure = tables.exposure_table(
-    view.query("exposure_by_parent", as_of=view.as_of, lists=None, max_rows=EXPOSURE_ROWS)
+    view.query(
+        "exposure_by_parent",
+        as_of=view.as_of,
+        lists=None,
+        any_claim=view.any_claim,
+        stale_after=view.stale_after,
+        max_rows=EXPOSURE_ROWS,
+    )
 )
 if exposure.empty:
     st.info(
@@ -333,10 +378,22 @@ if exposure.empty:
         "designation list."
     )
 else:
+    st.caption(
+        (
+            "Every company an ownership claim names on this date counts as a parent (“Count "
+            "every ownership claim” is on)."
+            if view.any_claim
+            else "The parent is the company the strongest ownership claim names (confidence, "
+            "then the latest start). Claims naming another company are shown as contested, "
+            "not counted; “Count every ownership claim” in the sidebar counts them."
+        )
+        + " Stale pairs still count, marked stale."
+    )
     if len(exposure) >= EXPOSURE_ROWS:
         st.caption(
-            f"Showing the first {EXPOSURE_ROWS:,} rows by parent, retailer and brand; the "
-            "Explore page filters by parent company or designation list and exports them all."
+            f"Showing the first rows by parent, retailer and brand (at most {EXPOSURE_ROWS:,} "
+            "list entries); the Explore page filters by parent company or designation list "
+            "and exports them all."
         )
     st.dataframe(
         exposure,
@@ -344,16 +401,26 @@ else:
         key="exposure",
         column_config={
             "parent": "Parent company",
+            "ownership_confidence": st.column_config.TextColumn(
+                "Ownership confidence", help="Confidence of the strongest claim naming it."
+            ),
+            "contested_parents": st.column_config.TextColumn(
+                "Contested by", help="Other companies ownership claims name on this date."
+            ),
             "lists": "Designation lists",
             "brand": "Brand",
             "retailer": "Retailer",
             "status": "Status",
             "since": st.column_config.DateColumn("Since", format="YYYY-MM-DD"),
+            "last_evidence_on": st.column_config.DateColumn("Latest evidence", format="YYYY-MM-DD"),
+            "stale": st.column_config.CheckboxColumn(
+                "Stale", help=f"The latest evidence is over {view.stale_after:,} days old."
+            ),
             "source_link": st.column_config.LinkColumn("Source of the status"),
             "source_text": "Source (not a web link)",
         },
     )
 
-context.show_permalink(view)
+context.finish(view)
 with notices:
     context.show_notices(view)

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from shelfwatch import charts
-from shelfwatch.ui import context, downloads
+from shelfwatch import charts, urlstate
+from shelfwatch.ui import context, downloads, evidence
 
 MAX_INTERVALS = 2_000
 MAX_CHART_ROWS = 60
@@ -28,7 +28,7 @@ def select_one(name: str, label: str, names: dict[str, str], default: str | None
     value = st.selectbox(
         label, list(names), key=key, format_func=lambda item: names.get(item, item)
     )
-    context.set_param(name, value)
+    context.set_param(view, name, value)
     return value
 
 
@@ -96,14 +96,17 @@ def status_section(retailers, brands, rows: str, what: str) -> None:
         statuses=None,
         parents=None,
         lists=None,
+        any_claim=view.any_claim,
+        stale_after=view.stale_after,
     )
     if current.empty:
         st.info(f"No data on {view.as_of:%Y-%m-%d}: no observation up to that date.")
         return
-    downloads.show_table(
+    picked = downloads.show_table(
         current.assign(
             status_shown=current["status"].map(charts.status_label),
             disputed_shown=current["disputed"].map({True: "yes", False: ""}),
+            stale_shown=current["stale"].map({True: "stale", False: ""}),
         ),
         {
             "retailer_name": "Retailer",
@@ -111,16 +114,44 @@ def status_section(retailers, brands, rows: str, what: str) -> None:
             "status_shown": "Status",
             "since": st.column_config.DateColumn("Since", format="YYYY-MM-DD"),
             "disputed_shown": "Disputed",
-            "parent_names": "Parent(s) on that date",
-            "lists": "Parent on lists",
             "source_kind": "Source kind",
             "confidence": "Confidence",
             "source_url": "Source",
+            "last_evidence_on": st.column_config.DateColumn("Latest evidence", format="YYYY-MM-DD"),
+            "stale_shown": st.column_config.TextColumn(
+                "Stale", help=f"The latest evidence is over {view.stale_after:,} days old."
+            ),
+            "parent_names": "Parent on that date",
+            "contested_parents": "Ownership contested by",
+            "lists": "Parent on lists",
             "quote": "Quote",
         },
         key=f"profile_current_{what}",
+        selectable=True,
     )
-    st.caption(f"Pairs not listed have no data on {view.as_of:%Y-%m-%d}.")
+    st.caption(
+        f"Pairs not listed have no data on {view.as_of:%Y-%m-%d}. Tick a row for why it has "
+        "its status."
+    )
+    # The pair explained: the link's cell first, then the ticked row (unticking hides it).
+    state = f"profile_cell_{what}"
+    if state not in st.session_state:
+        st.session_state[state] = urlstate.parse_cell_key(
+            st.query_params.get("cell"),
+            set(current["retailer_id"]),
+            set(current["brand_id"]),
+            view.params.notices,
+        )
+    if picked is not None and picked < len(current):
+        row = current.iloc[picked]
+        st.session_state[state] = (str(row["retailer_id"]), str(row["brand_id"]))
+    elif st.session_state.get(f"{state}_picked") is not None:
+        st.session_state[state] = None
+    st.session_state[f"{state}_picked"] = picked
+    chosen = st.session_state[state]
+    context.set_param(view, "cell", urlstate.cell_key(*chosen) if chosen else None)
+    if chosen:
+        evidence.show_why(view, *chosen, key=f"profile_{what}")
 
 
 default_kind = (
@@ -136,7 +167,7 @@ kind = context.choice_filter(
 )
 
 if kind == "brand":
-    context.set_param("retailer", None)
+    context.set_param(view, "retailer", None)
     if not view.brand_names:
         with notices:
             context.show_notices(view)
@@ -228,7 +259,7 @@ if kind == "brand":
         q=None,
     )
 else:
-    context.set_param("brand", None)
+    context.set_param(view, "brand", None)
     if not view.retailer_names:
         with notices:
             context.show_notices(view)
@@ -284,4 +315,4 @@ else:
     st.caption(f"Every observation, winners and losers, newest first ({shown}).")
     evidence_table(observations, key="profile_evidence")
 
-context.show_permalink(view)
+context.finish(view)

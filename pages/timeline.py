@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from shelfwatch import charts
+from shelfwatch import charts, vocab
 from shelfwatch.ui import context, downloads
 
 MAX_INTERVALS = 2_000  # rows read for the chart and the table
@@ -14,8 +14,10 @@ view = context.current()
 st.title("Timeline")
 st.caption(
     "Each bar is a run of one status for a retailer × brand pair, from its first source until "
-    "the status changed. Blank = no data. Hatched = disputed (another source within 30 days "
-    "disagrees). Triangles and dotted lines mark events; hover them for details."
+    "the status changed. Blank = no data. Hatched = disputed: a source dated in that run "
+    "disagrees on whether the brand is sold, or a stronger one dated within "
+    f"{vocab.DISPUTE_WINDOW_DAYS} days before it does; a bar splits where later sources settle "
+    "or start a dispute. Triangles and dotted lines mark events; hover them for details."
 )
 notices = st.container()
 
@@ -38,24 +40,27 @@ statuses = context.multi_filter(
     view,
     "status",
     "Statuses",
-    context.STATUS_OPTIONS,
+    vocab.STATUS_NAMES,
     format_func=charts.status_label,
     container=right,
 )
 left, right = st.columns(2)
 # The whole data range by default, left out of the link until changed.
-start = context.date_filter(
-    view, "start", "From", default=view.first_date, container=left, keep_default_in_url=False
+window = context.date_window(
+    view,
+    ("start", "end"),
+    ("From", "To"),
+    defaults=(view.first_date, view.last_date),
+    containers=(left, right),
+    keep_default_in_url=False,
 )
-end = context.date_filter(
-    view, "end", "To", default=view.last_date, container=right, keep_default_in_url=False
-)
-if start > end:
-    view.params.notices.append("The window's start was after its end; the two were swapped.")
-    start, end = end, start
 
 with notices:
     context.show_notices(view)
+if window is None:
+    context.finish(view)
+    st.stop()
+start, end = window
 
 with st.spinner("Reading the timeline…"):
     pairs_total = int(view.query("data_bounds").iloc[0]["pairs"])
@@ -173,4 +178,4 @@ else:
 if events.empty:
     st.caption("No events recorded in this window.")
 
-context.show_permalink(view)
+context.finish(view)

@@ -14,7 +14,7 @@
 with
 
 intervals as not materialized (
-    select brand_id, status, valid_from, valid_to
+    select brand_id, sold, valid_from, valid_to
     from status_intervals
     where ($brands is null or list_contains($brands, brand_id))
 ),
@@ -59,7 +59,7 @@ observed_brands as (
 sold_intervals as (
     select brand_id, valid_from, valid_to
     from intervals
-    where status in ('stocked', 'exiting')
+    where sold
 ),
 
 deltas as (

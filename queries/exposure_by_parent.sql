@@ -1,26 +1,36 @@
--- exposure_by_parent: who sells brands of designated parents. One row per parent company,
--- retailer and brand where the retailer's status on $as_of is sold (stocked or exiting) and the
--- company is a parent of the brand on $as_of (any ownership claim) designated on at least one
--- list on $as_of. When several claims name the same parent, the strongest (confidence, then the
--- latest valid_from, then source_url) gives ownership_confidence and ownership_source_url;
--- designated_on is the earliest designation still active among those lists.
+-- exposure_by_parent: who sells brands of designated parents on $as_of. One row per retailer ×
+-- brand × parent company × designation list where the retailer's status on $as_of is sold
+-- (stocked or exiting) and the company is the brand's parent on $as_of, designated on that
+-- list on $as_of. The parent is the one the strongest ownership claim names (docs/design.md,
+-- "Ownership"); with $any_claim, every company a claim covering $as_of names. A pair on stale
+-- evidence still counts, marked stale.
 -- Parameters:
---   $as_of     DATE       the date
---   $lists     VARCHAR[]  designation lists to keep (NULL = all)
---   $max_rows  BIGINT     at most this many rows (NULL = all)
--- Columns: company_id, company_name, lists (comma-separated, sorted), designated_on, brand_id,
---   brand_name, retailer_id, retailer_name, status, since, ownership_confidence,
---   ownership_source_url, source_url (of the status's winning observation).
--- Ordered by company_name, retailer_name, brand_name.
+--   $as_of        DATE       the date
+--   $lists        VARCHAR[]  designation lists to keep (NULL = all)
+--   $any_claim    BOOLEAN    count every claim's company, not only the strongest claim's
+--   $stale_after  INTEGER    days: evidence older than this on $as_of is stale
+--   $max_rows     BIGINT     at most this many rows (NULL = all)
+-- Columns: company_id, company_name, list, designated_on (that list's designation of the
+--   company in effect on $as_of), brand_id, brand_name, retailer_id, retailer_name, status,
+--   since, last_evidence_on, stale, disputed, ownership_confidence (the confidence of the
+--   strongest claim naming the company), ownership_source_url, ownership_contested (a claim
+--   covering $as_of names another company), contested_parents ('name (confidence)' of the
+--   companies other claims name, ', '-separated; '' if none), source_url (of the status's
+--   winning observation).
+-- Ordered by company_name, retailer_name, brand_name, list.
 with
 
 segments as (
-    select retailer_id, brand_id, status, seg_from, seg_to, since, obs_id, source_url
+    select
+        retailer_id, brand_id, status, sold, seg_from, seg_to, since, disputed, source_url
     from status_segments
 ),
 
-claims as (
-    select brand_id, company_id, valid_from, valid_to, confidence, source_url from ownership
+owners as (
+    select
+        brand_id, company_id, period_from, period_to, ownership_confidence,
+        ownership_source_url, strongest
+    from brand_parent_periods
 ),
 
 designated as (
@@ -40,44 +50,65 @@ company_names as (
 ),
 
 sold_pairs as (
-    select retailer_id, brand_id, status, since, obs_id, source_url
+    select
+        retailer_id, brand_id, status, since, disputed, source_url,
+        seg_from as last_evidence_on,
+        $as_of::date - seg_from > $stale_after as stale
     from segments
     where seg_from <= $as_of::date
       and (seg_to is null or seg_to > $as_of::date)
-      and status in ('stocked', 'exiting')
+      and sold
 ),
 
-parents_on_date as (
-    select brand_id, company_id, confidence, source_url
-    from claims
-    where valid_from <= $as_of::date and (valid_to is null or $as_of::date < valid_to)
-    qualify row_number() over (
-        partition by brand_id, company_id
-        order by
-            case confidence when 'high' then 3 when 'medium' then 2 else 1 end desc,
-            valid_from desc,
-            source_url
-    ) = 1
-),
-
--- Lists folded per company here, so a parent on three lists is one row, not three.
-designations_on_date as (
+owners_on_date as (
     select
-        company_id,
-        string_agg(distinct list, ', ' order by list) as lists,
-        min(effective_on) as designated_on
+        o.*,
+        coalesce(n.company_name, o.company_id) as company_name
+    from owners as o
+    left join company_names as n using (company_id)
+    where o.period_from <= $as_of::date
+      and (o.period_to is null or $as_of::date < o.period_to)
+),
+
+-- Per brand: the companies other claims name, so a counted parent shows who contests it.
+rivals as (
+    select
+        p.brand_id,
+        p.company_id,
+        string_agg(
+            r.company_name || ' (' || r.ownership_confidence || ')', ', '
+            order by r.company_name, r.company_id
+        ) as contested_parents
+    from owners_on_date as p
+    join owners_on_date as r on r.brand_id = p.brand_id and r.company_id <> p.company_id
+    group by p.brand_id, p.company_id
+),
+
+parents as (
+    select
+        p.brand_id, p.company_id, p.company_name, p.ownership_confidence,
+        p.ownership_source_url,
+        r.contested_parents is not null as ownership_contested,
+        coalesce(r.contested_parents, '') as contested_parents
+    from owners_on_date as p
+    left join rivals as r using (brand_id, company_id)
+    where p.strongest or $any_claim
+),
+
+designations_on_date as (
+    select company_id, list, min(effective_on) as designated_on
     from designated
     where effective_on <= $as_of::date
       and (ended_on is null or $as_of::date <= ended_on)
       and ($lists is null or list_contains($lists, list))
-    group by company_id
+    group by company_id, list
 ),
 
 final as (
     select
         p.company_id,
-        coalesce(c.company_name, p.company_id) as company_name,
-        d.lists,
+        p.company_name,
+        d.list,
         d.designated_on,
         s.brand_id,
         b.brand_name,
@@ -85,17 +116,21 @@ final as (
         r.retailer_name,
         s.status,
         s.since,
-        p.confidence as ownership_confidence,
-        p.source_url as ownership_source_url,
+        s.last_evidence_on,
+        s.stale,
+        s.disputed,
+        p.ownership_confidence,
+        p.ownership_source_url,
+        p.ownership_contested,
+        p.contested_parents,
         s.source_url
     from sold_pairs as s
-    join parents_on_date as p using (brand_id)
+    join parents as p using (brand_id)
     join designations_on_date as d using (company_id)
-    left join company_names as c on c.company_id = p.company_id
     left join brand_names as b on b.brand_id = s.brand_id
     left join retailer_names as r on r.retailer_id = s.retailer_id
 )
 
 select * from final
-order by company_name, retailer_name, brand_name, company_id, retailer_id, brand_id
+order by company_name, retailer_name, brand_name, list, company_id, retailer_id, brand_id
 limit $max_rows

@@ -1,18 +1,27 @@
 -- status_as_of: the status of every retailer × brand pair that has data on $as_of (pairs with
 -- no observation up to that date are left out: no data), with the winning observation's
--- evidence and the brand's parent companies and their designation lists on that date.
+-- evidence, how old the evidence is, and the brand's parent company and its designation lists
+-- on that date (docs/design.md, "The status rule" and "Ownership").
 -- Parameters:
---   $as_of      DATE       the date the status holds for
---   $retailers  VARCHAR[]  retailer ids to keep (NULL = all)
---   $brands     VARCHAR[]  brand ids to keep (NULL = all)
---   $statuses   VARCHAR[]  statuses to keep (NULL = all)
---   $parents    VARCHAR[]  keep brands with an as-of parent among these company ids (NULL = all)
---   $lists      VARCHAR[]  keep brands with an as-of parent designated on one of these lists
---                          on $as_of (NULL = all)
+--   $as_of        DATE       the date the status holds for
+--   $retailers    VARCHAR[]  retailer ids to keep (NULL = all)
+--   $brands       VARCHAR[]  brand ids to keep (NULL = all)
+--   $statuses     VARCHAR[]  statuses to keep (NULL = all)
+--   $parents      VARCHAR[]  keep brands whose parent on $as_of is one of these company ids
+--                            (NULL = all)
+--   $lists        VARCHAR[]  keep brands whose parent is designated on one of these lists on
+--                            $as_of (NULL = all)
+--   $any_claim    BOOLEAN    true: every company an ownership claim names on $as_of is a parent;
+--                            false: only the strongest claim's company (the headline rule)
+--   $stale_after  INTEGER    days: evidence older than this on $as_of is stale
 -- Columns: retailer_id, retailer_name, brand_id, brand_name, status, since, disputed,
---   effective_on (the winner's date), source_url, source_kind, confidence, reported_on, channel,
---   quote, note, archive_url, obs_id, parent_ids (comma-separated, sorted, '' if none),
---   parent_names (', '-separated, sorted), lists (comma-separated, sorted, '' if none).
+--   last_evidence_on (the latest observation date up to $as_of: the winner's date), stale,
+--   source_url, source_kind, confidence, reported_on, channel, quote, note, archive_url,
+--   obs_id, parent_ids (comma-separated, sorted, '' if none), parent_names (', '-separated,
+--   sorted), ownership_confidence (of the strongest claim), ownership_contested (a claim
+--   covering $as_of names another company), contested_parents ('name (confidence)' of the
+--   companies not counted as parents, ', '-separated; '' if none), lists (comma-separated,
+--   sorted, '' if none).
 -- One row per pair, ordered by retailer_name, brand_name.
 with
 
@@ -33,8 +42,9 @@ brand_names as (
     select brand_id, name as brand_name from brands
 ),
 
-claims as (
-    select brand_id, company_id, valid_from, valid_to from ownership
+owners as (
+    select brand_id, company_id, period_from, period_to, ownership_confidence, strongest
+    from brand_parent_periods
 ),
 
 company_names as (
@@ -56,33 +66,44 @@ pair_status as (
       and ($statuses is null or list_contains($statuses, status))
 ),
 
--- Conflicting ownership claims are all kept: a brand may have two parents on one date.
-parents_on_date as (
-    select distinct
-        c.brand_id,
-        c.company_id,
-        coalesce(n.company_name, c.company_id) as company_name
-    from claims as c
+-- Every company a claim names on $as_of; "counted" is what the parent filters and lists use.
+owners_on_date as (
+    select
+        o.brand_id,
+        o.company_id,
+        coalesce(n.company_name, o.company_id) as company_name,
+        o.ownership_confidence,
+        o.strongest,
+        o.strongest or $any_claim as counted
+    from owners as o
     left join company_names as n using (company_id)
-    where c.valid_from <= $as_of::date
-      and (c.valid_to is null or $as_of::date < c.valid_to)
+    where o.period_from <= $as_of::date
+      and (o.period_to is null or $as_of::date < o.period_to)
 ),
 
 lists_on_date as (
     select distinct p.brand_id, d.list
-    from parents_on_date as p
+    from owners_on_date as p
     join designated as d using (company_id)
-    where d.effective_on <= $as_of::date
+    where p.counted
+      and d.effective_on <= $as_of::date
       and (d.ended_on is null or $as_of::date <= d.ended_on)
 ),
 
 brand_parents as (
     select
         brand_id,
-        list(company_id) as parent_id_list,
-        string_agg(company_id, ',' order by company_id) as parent_ids,
-        string_agg(company_name, ', ' order by company_name, company_id) as parent_names
-    from parents_on_date
+        list(company_id) filter (where counted) as parent_id_list,
+        string_agg(company_id, ',' order by company_id) filter (where counted) as parent_ids,
+        string_agg(company_name, ', ' order by company_name, company_id)
+            filter (where counted) as parent_names,
+        any_value(ownership_confidence) filter (where strongest) as ownership_confidence,
+        count(*) > 1 as ownership_contested,
+        string_agg(
+            company_name || ' (' || ownership_confidence || ')', ', '
+            order by company_name, company_id
+        ) filter (where not counted) as contested_parents
+    from owners_on_date
     group by brand_id
 ),
 
@@ -104,7 +125,8 @@ final as (
         s.status,
         s.since,
         s.disputed,
-        s.seg_from as effective_on,
+        s.seg_from as last_evidence_on,
+        $as_of::date - s.seg_from > $stale_after as stale,
         s.source_url,
         s.source_kind,
         s.confidence,
@@ -116,6 +138,9 @@ final as (
         s.obs_id,
         coalesce(p.parent_ids, '') as parent_ids,
         coalesce(p.parent_names, '') as parent_names,
+        p.ownership_confidence,
+        coalesce(p.ownership_contested, false) as ownership_contested,
+        coalesce(p.contested_parents, '') as contested_parents,
         coalesce(l.lists, '') as lists,
         s.name_rank
     from pair_status as s

@@ -1,5 +1,5 @@
--- timeline_intervals: the status intervals (consecutive days with the same winning status
--- merged) that overlap the window [$start, $end], with the evidence of each interval's first
+-- timeline_intervals: the status intervals (consecutive days with the same winning status and
+-- the same disputed flag merged: a run whose flag changes is split there) that overlap the window [$start, $end], with the evidence of each interval's first
 -- observation. valid_to is exclusive (NULL = still open).
 -- Parameters:
 --   $retailers  VARCHAR[]  retailer ids to keep (NULL = all)
@@ -8,14 +8,16 @@
 --   $start      DATE       first day of the window (NULL = unbounded)
 --   $end        DATE       last day of the window, inclusive (NULL = unbounded)
 --   $max_rows   BIGINT     row limit (NULL = all)
--- Columns: retailer_id, retailer_name, brand_id, brand_name, status, valid_from, valid_to,
---   disputed, segments, source_url, source_kind, confidence, quote.
+-- Columns: retailer_id, retailer_name, brand_id, brand_name, status, since (the first day of
+--   the run the interval belongs to), valid_from, valid_to, disputed, segments, source_url,
+--   source_kind, confidence, quote.
 -- Ordered by brand_name, retailer_name, valid_from.
 with
 
 intervals as (
     select
-        retailer_id, brand_id, status, valid_from, valid_to, disputed, segments, first_obs_id
+        retailer_id, brand_id, status, since, valid_from, valid_to, disputed, segments,
+        first_obs_id
     from status_intervals
 ),
 
@@ -48,6 +50,7 @@ final as (
         i.brand_id,
         b.brand_name,
         i.status,
+        i.since,
         i.valid_from,
         i.valid_to,
         i.disputed,

@@ -6,36 +6,19 @@ from __future__ import annotations
 import html
 import textwrap
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from shelfwatch import vocab
+from shelfwatch.vocab import NO_DATA, status_label
 
-@dataclass(frozen=True)
-class StatusStyle:
-    label: str
-    colour: str
-    symbol: str  # shown in cells and legends next to the colour
-
-
-NO_DATA = "no data"
-STATUS_STYLES: dict[str, StatusStyle] = {
-    "stocked": StatusStyle("Stocked", "#009E73", "●"),
-    "exiting": StatusStyle("Exiting", "#E69F00", "◐"),
-    "unavailable": StatusStyle("Unavailable", "#56B4E9", "○"),
-    "removed": StatusStyle("Removed", "#D55E00", "✕"),
-    # Neutral grey and a dash: visibly "we know nothing", never mistaken for removed.
-    NO_DATA: StatusStyle("No data", "#BBBBBB", "–"),
-}
-STATUS_ORDER = ("stocked", "exiting", "unavailable", "removed", NO_DATA)
-
-
-def status_label(status: str | None) -> str:
-    """'● Stocked' — the symbol and word that accompany a status everywhere."""
-    style = STATUS_STYLES[status or NO_DATA]
-    return f"{style.symbol} {style.label}"
+# The palette, labels and symbols are the vocabulary's (shelfwatch/vocab.py).
+StatusStyle = vocab.Status
+STATUS_STYLES: dict[str, vocab.Status] = dict(vocab.STATUS_BY_NAME)
+STATUS_ORDER = (*vocab.STATUS_NAMES, NO_DATA)
+__all__ = ["NO_DATA", "STATUS_ORDER", "STATUS_STYLES", "status_label"]
 
 
 # --- Timelines (Gantt charts of status intervals and ownership claims) --------------------------
@@ -315,65 +298,86 @@ def timeline_chart(
     return fig
 
 
-def changes_summary_chart(changes: pd.DataFrame) -> go.Figure:
-    """How many pairs made each status transition (from → to), one bar per transition.
+CHANGE_VIEWS = {
+    "transitions": "Every change in the window",
+    "net": "Net: first date against last",
+}
 
-    ``changes`` has the ``changes_between`` columns from_status and to_status (NULL = no data).
-    Bars are coloured by the status changed to and labelled with both statuses and the count.
+
+def changes_summary_chart(summary: pd.DataFrame) -> go.Figure:
+    """How many changes of each kind (from → to) a window holds, in both views side by side.
+
+    ``summary`` has the ``changes_summary`` columns view ('transitions' or 'net'), from_status,
+    to_status (NULL = no data) and changes. Each from → to row has a solid bar for every
+    transition in the window and a hatched one for the net comparison of the two end dates,
+    coloured by the status changed to and labelled with the count: a round trip shows as two
+    transitions and no net change.
     """
-    if changes is None or changes.empty:
+    if summary is None or summary.empty:
         return _empty_figure("Nothing changed between these dates.")
-    pairs = pd.DataFrame(
+    data = pd.DataFrame(
         {
-            "from": changes["from_status"].fillna(NO_DATA).astype(str),
-            "to": changes["to_status"].fillna(NO_DATA).astype(str),
+            "view": summary["view"].astype(str),
+            "from": summary["from_status"].fillna(NO_DATA).astype(str),
+            "to": summary["to_status"].fillna(NO_DATA).astype(str),
+            "changes": summary["changes"].astype(int),
         }
     )
-    counts = (
-        pairs.groupby(["from", "to"], sort=False)
-        .size()
-        .reset_index(name="pairs")
-        .sort_values(["pairs", "from", "to"], ascending=[False, True, True], kind="stable")
-        .reset_index(drop=True)
-    )
-    counts["label"] = [
+    data["label"] = [
         f"{status_label(f)} → {status_label(t)}"
-        for f, t in zip(counts["from"], counts["to"], strict=True)
+        for f, t in zip(data["from"], data["to"], strict=True)
     ]
+    ranking = (
+        data.groupby("label", sort=False)["changes"]
+        .max()
+        .sort_values(ascending=False, kind="stable")
+        .index.tolist()
+    )
     fig = go.Figure()
-    for status in (s for s in STATUS_ORDER if s in set(counts["to"])):
-        part = counts[counts["to"] == status]
+    for view, title in CHANGE_VIEWS.items():
+        part = data[data["view"] == view]
+        if part.empty:
+            continue
         fig.add_trace(
             go.Bar(
                 orientation="h",
                 y=part["label"].tolist(),
-                x=part["pairs"].tolist(),
-                name=f"to {status_label(status)}",
-                marker={"color": STATUS_STYLES[status].colour},
-                text=[f"{n:,}" for n in part["pairs"]],
+                x=part["changes"].tolist(),
+                name=title,
+                marker={
+                    "color": [STATUS_STYLES[s].colour for s in part["to"]],
+                    "line": {"color": "#1A1A1A", "width": 1},
+                    "pattern": {
+                        "shape": "" if view == "transitions" else "/",
+                        "fgcolor": "#1A1A1A",
+                        "fgopacity": 0.5,
+                        "fillmode": "overlay",
+                    },
+                },
+                text=[f"{n:,}" for n in part["changes"]],
                 textposition="auto",
                 hovertext=[
-                    f"{n:,} pair{'s' if n != 1 else ''}: {label}"
-                    for n, label in zip(part["pairs"], part["label"], strict=True)
+                    f"{title}: {n:,} × {label}"
+                    for n, label in zip(part["changes"], part["label"], strict=True)
                 ],
                 hoverinfo="text",
             )
         )
     fig.update_layout(
-        barmode="overlay",
-        height=max(200, 36 * len(counts) + 110),
+        barmode="group",
+        height=max(220, 52 * len(ranking) + 120),
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
         xaxis={
-            "title": "Retailer × brand pairs",
+            "title": "Changes (retailer × brand pairs)",
             "rangemode": "tozero",
             "tickformat": ",~r",
-            "dtick": 1 if counts["pairs"].max() <= 10 else None,
+            "dtick": 1 if data["changes"].max() <= 10 else None,
         },
         yaxis={
             "type": "category",
             "categoryorder": "array",
-            "categoryarray": counts["label"].tolist()[::-1],
+            "categoryarray": ranking[::-1],
             "automargin": True,
         },
     )
@@ -488,7 +492,9 @@ def ownership_chart(ownership: pd.DataFrame, *, end: object = None) -> go.Figure
 
 HEATMAP_CELLS = "cells"  # name of the clickable scatter layer
 HEATMAP_GRID = "statuses"  # name of the heatmap trace
+HEATMAP_STALE = "stale evidence"  # name of the hatched layer over stale cells
 DISPUTED_MARK = "⚑"
+STALE_MARK = "⌛"
 _COMPACT_ABOVE = 12  # more brand columns than this: cells show the symbol only (hover has all)
 _TICK_LIMIT = 32
 # Paul Tol's "bright" scheme without its grey (grey means "no data"): colour-blind safe and
@@ -558,14 +564,17 @@ def status_heatmap(
     *,
     selected: tuple[str, str] | None = None,
     compact: bool | None = None,
+    stale_after: int = vocab.STALE_AFTER_DAYS,
 ) -> go.Figure:
     """Retailer (rows) × brand (columns) status grid on one date.
 
     ``status_df`` has at least retailer_id, brand_id, status (and optionally since, disputed,
-    source_kind, confidence) — the ``status_as_of`` columns; a shown pair without a row is
-    "no data" (grey, "–"). ``retailers`` and ``brands`` are the ordered (id, name) pairs to show.
-    Each cell reads symbol + label (symbol only when ``compact``, default: many columns) and ⚑
-    when disputed. ``selected`` (retailer_id, brand_id) gets an outline.
+    last_evidence_on, stale, source_kind, confidence) — the ``status_grid`` columns; a shown
+    pair without a row is "no data" (grey, "–"). ``retailers`` and ``brands`` are the ordered
+    (id, name) pairs to show. Each cell reads symbol + label (symbol only when ``compact``,
+    default: many columns), ⚑ when disputed and ⌛ when its evidence is stale; stale cells are
+    also hatched, so neither flag rests on colour. ``selected`` (retailer_id, brand_id) gets an
+    outline. ``stale_after`` (days) only words the legend.
     """
     retailers, brands = list(retailers), list(brands)
     if not retailers or not brands:
@@ -577,8 +586,19 @@ def status_heatmap(
     # numpy grids: plotly validates them in bulk, nested lists item by item (60 × 60 cells).
     status_grid = np.full((n_rows, n_cols), NO_DATA, dtype=object)
     disputed_grid = np.zeros((n_rows, n_cols), dtype=bool)
+    stale_grid = np.zeros((n_rows, n_cols), dtype=bool)
     records: dict[tuple[int, int], dict] = {}
-    wanted = ["retailer_id", "brand_id", "status", "since", "disputed", "source_kind", "confidence"]
+    wanted = [
+        "retailer_id",
+        "brand_id",
+        "status",
+        "since",
+        "disputed",
+        "last_evidence_on",
+        "stale",
+        "source_kind",
+        "confidence",
+    ]
     frame = pd.DataFrame() if status_df is None else status_df
     for record in frame[[c for c in wanted if c in frame]].to_dict("records"):
         i, j = row_of.get(record["retailer_id"]), col_of.get(record["brand_id"])
@@ -586,6 +606,7 @@ def status_heatmap(
             continue
         status_grid[i, j] = record["status"] if record["status"] in STATUS_STYLES else NO_DATA
         disputed_grid[i, j] = _flag(record.get("disputed"))
+        stale_grid[i, j] = _flag(record.get("stale"))
         records[(i, j)] = record
 
     codes = np.zeros((n_rows, n_cols))
@@ -596,7 +617,10 @@ def status_heatmap(
         mask = status_grid == status
         codes[mask] = code
         label = style.symbol if compact else f"{style.symbol} {style.label}"
-        text[mask] = np.where(disputed_grid[mask], f"{label} {DISPUTED_MARK}", label)
+        marks = np.where(disputed_grid[mask], f" {DISPUTED_MARK}", "").astype(object) + np.where(
+            stale_grid[mask], f" {STALE_MARK}", ""
+        ).astype(object)
+        text[mask] = label + marks
         band = (code / len(STATUS_ORDER), (code + 1) / len(STATUS_ORDER))
         colourscale += [[band[0], style.colour], [band[1], style.colour]]
     fig = go.Figure()
@@ -631,7 +655,13 @@ def status_heatmap(
                 status_label(status_grid[i, j]) + (f" since {since}" if since else ""),
             ]
             if disputed_grid[i, j]:
-                lines.append(f"{DISPUTED_MARK} disputed: a source within 30 days disagrees")
+                lines.append(f"{DISPUTED_MARK} disputed: another source disagrees (see why)")
+            last = _date_text(row.get("last_evidence_on"))
+            if last:
+                old = (
+                    f" — {STALE_MARK} stale (over {stale_after:,} days)" if stale_grid[i, j] else ""
+                )
+                lines.append(f"Latest evidence {last}{old}")
             kind, confidence = _plain(row.get("source_kind")), _plain(row.get("confidence"))
             if kind or confidence:
                 lines.append(f"Source: {kind}, {confidence} confidence".replace(", ,", ","))
@@ -655,6 +685,34 @@ def status_heatmap(
             unselected={"marker": {"opacity": 1}},
         )
     )
+    if stale_grid.any():
+        # One hatched polygon per stale cell (None separates them): a texture, not a colour.
+        xs_h: list[float | None] = []
+        ys_h: list[float | None] = []
+        for i, j in zip(*np.nonzero(stale_grid), strict=True):
+            x0, x1, y0, y1 = j - 0.45, j + 0.45, i - 0.42, i + 0.42
+            xs_h += [x0, x1, x1, x0, x0, None]
+            ys_h += [y0, y0, y1, y1, y0, None]
+        fig.add_trace(
+            go.Scatter(
+                x=xs_h,
+                y=ys_h,
+                name=HEATMAP_STALE,
+                mode="lines",
+                fill="toself",
+                fillcolor="rgba(0,0,0,0)",
+                fillpattern={
+                    "shape": "/",
+                    "fgcolor": "rgba(0,0,0,0.45)",
+                    "bgcolor": "rgba(0,0,0,0)",
+                    "size": 7,
+                    "solidity": 0.15,
+                },
+                line={"width": 0},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
     for status in STATUS_ORDER:  # a legend of every status, present or not: one key everywhere
         fig.add_trace(
             go.Scatter(
@@ -666,6 +724,16 @@ def status_heatmap(
                 hoverinfo="skip",
             )
         )
+    fig.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            name=f"{STALE_MARK} stale: evidence over {stale_after:,} days old",
+            marker={"symbol": "square-x-open", "size": 13, "color": "#555555"},
+            hoverinfo="skip",
+        )
+    )
     if selected is not None:
         ids_r = [rid for rid, _ in retailers]
         ids_b = [bid for bid, _ in brands]

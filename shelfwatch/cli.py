@@ -7,7 +7,6 @@ Exit codes are a contract: 0 success, 1 input rejected (every problem printed as
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import sys
 import time
@@ -17,7 +16,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from shelfwatch import exports, ingest, queries, store
+from shelfwatch import exports, ingest, queries, store, vocab
 from shelfwatch.ingest import Rejected
 from shelfwatch.store import StoreError
 
@@ -137,19 +136,19 @@ def _open(store_dir: Path | None, data_version: int | None):
 
 
 def _emit(frame: pd.DataFrame, fmt: str) -> None:
+    if fmt == "csv":
+        # The exports' own cell writer: RFC 4180 quoting (a lone CR too), formulas neutralised.
+        click.echo(exports.plain_csv(frame), nl=False)
+        return
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == bool:
+        if out[column].dtype == bool or isinstance(out[column].dtype, pd.BooleanDtype):
             out[column] = out[column].map({True: "true", False: "false"})
         elif pd.api.types.is_datetime64_any_dtype(out[column]):
             out[column] = out[column].dt.strftime("%Y-%m-%d")
         elif out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
             out[column] = out[column].map(_text_cell)
-    if fmt == "csv":
-        buffer = io.StringIO()
-        out.to_csv(buffer, index=False, lineterminator="\n")
-        click.echo(buffer.getvalue(), nl=False)
-    elif fmt == "json":
+    if fmt == "json":
         records = json.loads(out.to_json(orient="records", force_ascii=False))
         click.echo(json.dumps(records, ensure_ascii=False, indent=1))
     elif out.empty:
@@ -172,7 +171,8 @@ STATUS_COLUMNS = [
     "status",
     "since",
     "disputed",
-    "effective_on",
+    "last_evidence_on",
+    "stale",
     "source_kind",
     "confidence",
     "source_url",
@@ -183,11 +183,62 @@ CHANGE_COLUMNS = [
     "from_status",
     "to_status",
     "changed_on",
+    "first_evidence",
     "disputed",
     "source_kind",
     "confidence",
     "source_url",
 ]
+NET_CHANGE_COLUMNS = [c for c in CHANGE_COLUMNS if c != "first_evidence"]
+EXPOSURE_COLUMNS = [
+    "retailer_id",
+    "brand_id",
+    "company_id",
+    "list",
+    "ownership_confidence",
+    "ownership_contested",
+    "contested_parents",
+    "status",
+    "since",
+    "last_evidence_on",
+    "stale",
+    "designated_on",
+    "source_url",
+]
+RELISTING_COLUMNS = [
+    "retailer_id",
+    "brand_id",
+    "not_sold_status",
+    "not_sold_from",
+    "not_sold_source_kind",
+    "not_sold_confidence",
+    "not_sold_source_url",
+    "relisted_on",
+    "relisted_status",
+    "source_kind",
+    "confidence",
+    "source_url",
+]
+
+
+def _stale_option(command: Callable) -> Callable:
+    return click.option(
+        "--stale-after",
+        "stale_after",
+        type=click.IntRange(min=0),
+        default=vocab.STALE_AFTER_DAYS,
+        show_default=True,
+        help="Days: a status whose latest evidence is older than this on the date is stale.",
+    )(command)
+
+
+def _any_claim_option(command: Callable) -> Callable:
+    return click.option(
+        "--any-claim",
+        is_flag=True,
+        help="Count every company an ownership claim names as a parent, not only the strongest "
+        "claim's.",
+    )(command)
 
 
 def _status_params(
@@ -197,6 +248,9 @@ def _status_params(
     statuses: tuple[str, ...] = (),
     parents: tuple[str, ...] = (),
     lists: tuple[str, ...] = (),
+    *,
+    any_claim: bool = False,
+    stale_after: int = vocab.STALE_AFTER_DAYS,
 ) -> dict[str, object]:
     return {
         "as_of": as_of,
@@ -205,6 +259,8 @@ def _status_params(
         "statuses": list(statuses),
         "parents": list(parents),
         "lists": list(lists),
+        "any_claim": any_claim,
+        "stale_after": stale_after,
     }
 
 
@@ -213,39 +269,107 @@ def _status_params(
 @click.option("--retailer", "retailers", multiple=True, help="Retailer id (repeatable).")
 @click.option("--brand", "brands", multiple=True, help="Brand id (repeatable).")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@_stale_option
 @_store_option
 @_version_option
-def status(as_of, retailers, brands, fmt, store_dir, data_version) -> None:
+def status(as_of, retailers, brands, fmt, stale_after, store_dir, data_version) -> None:
     """Status of every retailer × brand pair with data on a date."""
     con = _open(store_dir, data_version)
-    frame = queries.run_query(con, "status_as_of", _status_params(as_of.date(), retailers, brands))
+    params = _status_params(as_of.date(), retailers, brands, stale_after=stale_after)
+    frame = queries.run_query(con, "status_as_of", params)
     _emit(frame[STATUS_COLUMNS], fmt)
 
 
 @main.command()
-@click.option("--start", type=ISO_DATE, required=True, help="From date (YYYY-MM-DD).")
-@click.option("--end", type=ISO_DATE, required=True, help="To date (YYYY-MM-DD).")
+@click.option("--start", type=ISO_DATE, required=True, help="Window start (YYYY-MM-DD), excluded.")
+@click.option("--end", type=ISO_DATE, required=True, help="Window end (YYYY-MM-DD), included.")
 @click.option("--retailer", "retailers", multiple=True, help="Retailer id (repeatable).")
 @click.option("--brand", "brands", multiple=True, help="Brand id (repeatable).")
+@click.option(
+    "--net",
+    is_flag=True,
+    help="Only compare the two dates: pairs whose status on --end differs from --start "
+    "(a round trip inside the window is not listed).",
+)
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @_store_option
 @_version_option
-def changes(start, end, retailers, brands, fmt, store_dir, data_version) -> None:
-    """Pairs whose status on --end differs from their status on --start."""
+def changes(start, end, retailers, brands, net, fmt, store_dir, data_version) -> None:
+    """Every status change dated after --start up to --end, one row per transition."""
     if start > end:
         raise click.UsageError("--start must not be after --end")
     con = _open(store_dir, data_version)
     frame = queries.run_query(
         con,
-        "changes_between",
+        "net_changes_between" if net else "changes_between",
         {
             "start": start.date(),
             "end": end.date(),
             "retailers": list(retailers),
             "brands": list(brands),
+            "max_rows": None,
         },
     )
-    _emit(frame[CHANGE_COLUMNS], fmt)
+    _emit(frame[NET_CHANGE_COLUMNS if net else CHANGE_COLUMNS], fmt)
+
+
+@main.command()
+@click.option("--as-of", "as_of", type=ISO_DATE, required=True, help="Date (YYYY-MM-DD).")
+@click.option("--list", "lists", multiple=True, help="Designation list (repeatable).")
+@_any_claim_option
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@_stale_option
+@_store_option
+@_version_option
+def exposure(as_of, lists, any_claim, fmt, stale_after, store_dir, data_version) -> None:
+    """Retailers selling brands whose parent company is on a designation list on a date.
+
+    One row per retailer × brand × parent × list. The parent is the one the strongest
+    ownership claim names; other claims covering the date are shown as contested.
+    """
+    con = _open(store_dir, data_version)
+    frame = queries.run_query(
+        con,
+        "exposure_by_parent",
+        {
+            "as_of": as_of.date(),
+            "lists": list(lists),
+            "any_claim": any_claim,
+            "stale_after": stale_after,
+            "max_rows": None,
+        },
+    )
+    _emit(frame[EXPOSURE_COLUMNS], fmt)
+
+
+@main.command()
+@click.option("--as-of", "as_of", type=ISO_DATE, default=None, help="Only up to this date.")
+@click.option("--retailer", "retailers", multiple=True, help="Retailer id (repeatable).")
+@click.option("--brand", "brands", multiple=True, help="Brand id (repeatable).")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@_store_option
+@_version_option
+def relistings(as_of, retailers, brands, fmt, store_dir, data_version) -> None:
+    """Pairs sold again after being removed or unavailable, with the sources of both sides."""
+    con = _open(store_dir, data_version)
+    frame = queries.run_query(
+        con,
+        "relistings",
+        {
+            "retailers": list(retailers),
+            "brands": list(brands),
+            "as_of": as_of.date() if as_of else None,
+            "max_rows": None,
+        },
+    )
+    _emit(frame[RELISTING_COLUMNS], fmt)
+
+
+EXPORT_VIEWS = {
+    "status": "one row per pair as of --as-of",
+    "evidence": "the observations themselves, up to --as-of",
+    "relistings": "re-listings up to --as-of, with the sources of both sides",
+}
 
 
 @main.command()
@@ -255,10 +379,10 @@ def changes(start, end, retailers, brands, fmt, store_dir, data_version) -> None
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option(
     "--view",
-    type=click.Choice(["status", "evidence"]),
+    type=click.Choice(list(EXPORT_VIEWS)),
     default="status",
     show_default=True,
-    help="status: one row per pair as of --as-of; evidence: the observations themselves.",
+    help="; ".join(f"{name}: {what}" for name, what in EXPORT_VIEWS.items()) + ".",
 )
 @click.option("--as-of", "as_of", type=ISO_DATE, default=None, help="Date (default: today).")
 @click.option("--retailer", "retailers", multiple=True, help="Retailer id (repeatable).")
@@ -266,30 +390,56 @@ def changes(start, end, retailers, brands, fmt, store_dir, data_version) -> None
 @click.option("--status", "statuses", multiple=True, help="Status (repeatable).")
 @click.option("--parent", "parents", multiple=True, help="Parent company id (repeatable).")
 @click.option("--list", "lists", multiple=True, help="Designation list (repeatable).")
+@_any_claim_option
+@_stale_option
 @_store_option
 @_version_option
 def export(
-    fmt, out, view, as_of, retailers, brands, statuses, parents, lists, store_dir, data_version
+    fmt,
+    out,
+    view,
+    as_of,
+    retailers,
+    brands,
+    statuses,
+    parents,
+    lists,
+    any_claim,
+    stale_after,
+    store_dir,
+    data_version,
 ) -> None:
     """Write a citable export (CSV, XLSX, Parquet or JSON) with provenance."""
     target = store.resolve_store(store_dir)
     con = _open(store_dir, data_version)
     number = data_version or store.current_version(target)
     day = as_of.date() if as_of else dt.date.today()
-    filters = {
+    filters: dict[str, object] = {
         "retailer": list(retailers),
         "brand": list(brands),
-        "status": list(statuses),
-        "parent": list(parents),
-        "list": list(lists),
     }
     if view == "status":
+        filters.update(status=list(statuses), parent=list(parents), list=list(lists))
+        if any_claim:
+            filters["claims"] = "any"
+        if stale_after != vocab.STALE_AFTER_DAYS:
+            filters["stale_after"] = stale_after
         frame = queries.run_query(
             con,
             "status_as_of",
-            _status_params(day, retailers, brands, statuses, parents, lists),
+            _status_params(
+                day,
+                retailers,
+                brands,
+                statuses,
+                parents,
+                lists,
+                any_claim=any_claim,
+                stale_after=stale_after,
+            ),
         )
-    else:
+    elif view == "evidence":
+        filters.update(status=list(statuses), parent=list(parents), list=list(lists))
         frame = queries.run_query(
             con,
             "explorer_observations",
@@ -304,6 +454,17 @@ def export(
                 "start": None,
                 "end": day,
                 "q": None,
+                "max_rows": None,
+            },
+        )
+    else:
+        frame = queries.run_query(
+            con,
+            "relistings",
+            {
+                "retailers": list(retailers),
+                "brands": list(brands),
+                "as_of": day,
                 "max_rows": None,
             },
         )

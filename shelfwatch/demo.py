@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 FIRST_DAY = datetime.date(2015, 1, 1)
 _EPOCH = datetime.date(1970, 1, 1)
 
-# The header line of each input file, exactly as written (DESIGN.md, "Data model").
+# The header line of each input file, exactly as written (docs/design.md, "Data model").
 HEADERS = {
     "retailers.csv": "retailer_id,name,country,kind,website",
     "brands.csv": "brand_id,name,category",

@@ -7,9 +7,10 @@ Contracts (checked by the golden files in ``tests/golden/``):
 
 * The frame must have a ``source_url`` column, the source of every row. Column order is kept
   exactly; the pandas index is never written.
-* Text that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with
-  an apostrophe (``'``) in every format, so a spreadsheet shows it instead of running it as a
-  formula (CSV/formula injection). Provenance values (filters come from user URLs) are
+* Text that starts with ``=``, ``+``, ``-``, ``@`` (or their full-width forms ``＝ ＋ － ＠``), a
+  tab or a carriage return — also after leading whitespace — is prefixed with an apostrophe
+  (``'``) in every format, so a spreadsheet shows it instead of running it as a formula
+  (CSV/formula injection). Provenance values (filters come from user URLs) are
   neutralised too. Numbers, dates and booleans are never touched: ``-2`` stays a number.
 * Missing values (None, NaN, NaT, pd.NA, and non-finite floats) are empty CSV cells, blank XLSX
   cells, and nulls in Parquet and JSON.
@@ -62,6 +63,7 @@ __all__ = [
     "export_bytes",
     "file_name",
     "neutralise_formula",
+    "plain_csv",
     "read_csv_export",
     "to_csv",
     "to_json",
@@ -84,8 +86,9 @@ MEDIA_TYPES: Final[dict[str, str]] = {
 SOURCE_COLUMN: Final = "source_url"
 PARQUET_METADATA_KEY: Final = b"shelfwatch"
 
-# What spreadsheets treat as the start of a formula (OWASP "CSV injection").
-_FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
+# What spreadsheets treat as the start of a formula (OWASP "CSV injection"), full-width forms
+# included: some spreadsheets fold them to ASCII when a cell is typed or imported.
+_FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 # Excel's sheet limits, including the header row.
 _XLSX_MAX_ROWS: Final = 1_048_576
 _XLSX_MAX_COLUMNS: Final = 16_384
@@ -94,8 +97,13 @@ _XLSX_MIN_WIDTH: Final = 8
 
 
 def neutralise_formula(value: object) -> object:
-    """Prefix ``'`` to text a spreadsheet would run as a formula; return anything else as is."""
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+    """Prefix ``'`` to text a spreadsheet would run as a formula; return anything else as is.
+
+    Leading whitespace does not hide a trigger: spreadsheets trim it before they parse a cell.
+    """
+    if isinstance(value, str) and (
+        value.startswith(_FORMULA_PREFIXES) or value.lstrip().startswith(_FORMULA_PREFIXES)
+    ):
         return "'" + value
     return value
 
@@ -239,11 +247,11 @@ _KIND_LABELS: Final = {
 }
 
 
-def _columns(df: pd.DataFrame) -> list[_Column]:
+def _columns(df: pd.DataFrame, *, sourced: bool = True) -> list[_Column]:
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"expected a pandas DataFrame, not {type(df).__name__}")
     names = [str(name) for name in df.columns]
-    if SOURCE_COLUMN not in names:
+    if sourced and SOURCE_COLUMN not in names:
         raise ValueError(
             f"export needs a {SOURCE_COLUMN!r} column (the source of every row); "
             f"columns are {names}"
@@ -402,9 +410,20 @@ def _csv_comment_line(key: str, value: str) -> str:
     # q=x,=HYPERLINK(...) from a URL cannot become a formula.
     pieces = re.split(r"([,;])", _one_line(value))
     for i in range(2, len(pieces), 2):
-        if pieces[i].lstrip(" ").startswith((*_FORMULA_PREFIXES, '"')):
+        if pieces[i].lstrip().startswith((*_FORMULA_PREFIXES, '"')):
             pieces[i] = "'" + pieces[i]
     return f"# {key}: {''.join(pieces)}\n"
+
+
+def plain_csv(df: pd.DataFrame) -> str:
+    """The table as CSV text with the header on line 1 and no provenance (the command line's
+    ``--format csv``): the same cell writer, quoting and formula neutralising as :func:`to_csv`."""
+    columns = _columns(df, sourced=False)
+    out = io.StringIO(newline="")
+    out.write(_csv_row(str(neutralise_formula(column.name)) for column in columns))
+    for row in zip(*(column.values for column in columns), strict=True):
+        out.write(_csv_row(_cell_text(c, v) for c, v in zip(columns, row, strict=True)))
+    return out.getvalue()
 
 
 def to_csv(df: pd.DataFrame, provenance: Provenance) -> bytes:

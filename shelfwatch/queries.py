@@ -46,6 +46,45 @@ def query_text(name: str) -> str:
         raise QueryCatalogError(f"no query named {name!r} in {QUERY_DIR}") from None
 
 
+def header_of(sql: str) -> str:
+    """The query's leading ``--`` comment block, its contract, without the comment marks."""
+    lines = []
+    for line in sql.splitlines():
+        if not line.startswith("--"):
+            break
+        lines.append(line[3:] if line.startswith("-- ") else line[2:])
+    return "\n".join(lines).strip()
+
+
+CATALOG_DOC = QUERY_DIR.parent / "docs" / "queries.md"
+_DOC_START, _DOC_END = "<!-- catalog:start -->", "<!-- catalog:end -->"
+
+
+def catalog_markdown(directory: Path = QUERY_DIR) -> str:
+    """The catalog section of docs/queries.md, generated from every query's header."""
+    parts = []
+    for name, sql in load_catalog(directory).items():
+        parts.append(f"### `{name}`\n\n```text\n{header_of(sql)}\n```\n")
+    return "\n".join(parts)
+
+
+def write_catalog_doc(path: Path = CATALOG_DOC) -> bool:
+    """Regenerate the catalog section of ``path`` in place; True if it changed."""
+    text = path.read_text(encoding="utf-8")
+    start = text.index(_DOC_START) + len(_DOC_START)
+    end = text.index(_DOC_END)
+    new = text[:start] + "\n" + catalog_markdown() + text[end:]
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+    return new != text
+
+
+def documented_catalog(path: Path = CATALOG_DOC) -> str:
+    """The catalog section as docs/queries.md holds it now."""
+    text = path.read_text(encoding="utf-8")
+    return text[text.index(_DOC_START) + len(_DOC_START) : text.index(_DOC_END)].strip()
+
+
 def parameters_of(sql: str) -> set[str]:
     """The ``$names`` a query takes (comments excluded)."""
     code = "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
@@ -114,3 +153,7 @@ def to_frame(table: pa.Table) -> pd.DataFrame:
         else:
             columns[name] = column.to_pandas()
     return pd.DataFrame(columns, columns=table.column_names)
+
+
+if __name__ == "__main__":  # `make docs`: regenerate docs/queries.md from the SQL headers
+    print("docs/queries.md", "updated" if write_catalog_doc() else "already up to date")

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from shelfwatch import __version__
+from shelfwatch import __version__, vocab
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STORE = PROJECT_ROOT / "data" / "store"
@@ -190,8 +190,22 @@ def sql_text(name: str) -> str:
     return resources.files("shelfwatch").joinpath("sql", f"{name}.sql").read_text("utf-8")
 
 
-def derive_status(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(sql_text("derive_status"))
+# The derived tables, in build order (each reads only the input tables and those before it).
+DERIVATIONS = (
+    "derive_segments",
+    "derive_intervals",
+    "derive_owners",
+    "derive_kpis",
+    "derive_summary",
+)
+
+
+def derive_status(con: duckdb.DuckDBPyConnection, upto: str = DERIVATIONS[-1]) -> None:
+    """Rebuild the derived tables from the input tables, the vocabulary first (the SQL joins
+    it). ``upto`` stops after that derivation (tests of the status rule need only the first)."""
+    vocab.write_tables(con)
+    for name in DERIVATIONS[: DERIVATIONS.index(upto) + 1]:
+        con.execute(sql_text(name))
 
 
 Stage = Callable[[duckdb.DuckDBPyConnection, int], None]

@@ -77,43 +77,59 @@ def evidence_table(evidence_df: pd.DataFrame) -> pd.DataFrame:
 
 EXPOSURE_COLUMNS = (
     "parent",
+    "ownership_confidence",
+    "contested_parents",
     "lists",
     "brand",
     "retailer",
     "status",
     "since",
+    "last_evidence_on",
+    "stale",
     "source_link",
     "source_text",
 )
 
 
 def exposure_table(exposure_df: pd.DataFrame) -> pd.DataFrame:
-    """``exposure_by_parent`` rows (one per parent × retailer × brand, lists already folded by
-    the query) for display: names, status with its symbol, the source split into a safe link."""
+    """``exposure_by_parent`` rows (one per parent × retailer × brand × list) for display: one
+    row per parent × retailer × brand with its lists joined, names, status with its symbol,
+    ownership confidence and contested claims, and the source split into a safe link."""
     if exposure_df is None or exposure_df.empty:
         return pd.DataFrame(columns=list(EXPOSURE_COLUMNS))
-    data = exposure_df.reset_index(drop=True)
+    rows: dict[tuple[str, str, str], dict] = {}
+    for record in exposure_df.to_dict("records"):
+        key = (record["company_id"], record["retailer_id"], record["brand_id"])
+        if key in rows:
+            rows[key]["lists"].append(record["list"])
+            continue
+        rows[key] = {**record, "lists": [record["list"]]}
+    data = list(rows.values())
 
     def named(kind: str) -> list[str]:
-        # tolist() first: iterating an Arrow-backed column yields one scalar at a time.
         return [
-            name if isinstance(name, str) and name else str(item_id)
-            for name, item_id in zip(
-                data[f"{kind}_name"].tolist(), data[f"{kind}_id"].tolist(), strict=True
-            )
+            row[f"{kind}_name"]
+            if isinstance(row[f"{kind}_name"], str) and row[f"{kind}_name"]
+            else str(row[f"{kind}_id"])
+            for row in data
         ]
 
-    sources = data["source_url"].tolist()
+    sources = [row["source_url"] for row in data]
     return pd.DataFrame(
         {
             "parent": named("company"),
-            "lists": data["lists"].to_numpy(),
+            "ownership_confidence": [row["ownership_confidence"] for row in data],
+            "contested_parents": [row["contested_parents"] or "" for row in data],
+            "lists": [", ".join(sorted(row["lists"])) for row in data],
             "brand": named("brand"),
             "retailer": named("retailer"),
             "status": [
-                status_label(s) if s in STATUS_STYLES else s for s in data["status"].tolist()
+                status_label(row["status"]) if row["status"] in STATUS_STYLES else row["status"]
+                for row in data
             ],
-            "since": data["since"].to_numpy(),
+            "since": [row["since"] for row in data],
+            "last_evidence_on": [row["last_evidence_on"] for row in data],
+            "stale": [bool(row["stale"]) for row in data],
             "source_link": [web_link(v) for v in sources],
             "source_text": [not_a_link(v) for v in sources],
         },

@@ -62,7 +62,7 @@ def test_references_equal_our_queries_on_the_mini_fixture(mini_con: duckdb.DuckD
     """The hand-written fixture: same-day ties, reported_on tie-breaks, a relisting, a dispute."""
     days = [dt.date(2021, 10, 25), dt.date(2021, 11, 30), dt.date(2022, 6, 1), TODAY]
     compared = check_everything(mini_con, days)
-    assert compared["status_as_of"] > 0 and compared["changes_between"] > 0
+    assert compared["status_as_of"] > 0 and compared["net_changes_between"] > 0
 
 
 def test_assert_equal_reports_a_difference(tiny_con: duckdb.DuckDBPyConnection):

@@ -358,16 +358,18 @@ def test_evidence_table_links_only_http_sources():
 
 
 def _exposure() -> pd.DataFrame:
+    """exposure_by_parent rows: one per list, Walmart's Lorex on two lists."""
     rows = [
         ("dahua", "Dahua", "entity-list", "lorex", "Lorex", "costco", "Costco", "exiting"),
-        ("dahua", "Dahua", "entity-list, ndaa-889", "lorex", "Lorex", "walmart", "", "stocked"),
+        ("dahua", "Dahua", "entity-list", "lorex", "Lorex", "walmart", "", "stocked"),
+        ("dahua", "Dahua", "ndaa-889", "lorex", "Lorex", "walmart", "", "stocked"),
     ]
     frame = pd.DataFrame(
         rows,
         columns=[
             "company_id",
             "company_name",
-            "lists",
+            "list",
             "brand_id",
             "brand_name",
             "retailer_id",
@@ -376,16 +378,25 @@ def _exposure() -> pd.DataFrame:
         ],
     )
     frame["since"] = pd.to_datetime("2021-10-01")
-    frame["source_url"] = ["file:///etc", "https://a.example.org"]
+    frame["last_evidence_on"] = pd.to_datetime(["2021-10-25", "2025-10-29", "2025-10-29"])
+    frame["stale"] = [True, False, False]
+    frame["ownership_confidence"] = ["low", "high", "high"]
+    frame["contested_parents"] = ["Skywatch (high)", "", ""]
+    frame["source_url"] = ["file:///etc", "https://a.example.org", "https://a.example.org"]
     return frame
 
 
 def test_exposure_table_shapes_rows_for_display():
     table = tables.exposure_table(_exposure())
     assert list(table.columns) == list(tables.EXPOSURE_COLUMNS)
-    assert table[["retailer", "lists", "status"]].values.tolist() == [
-        ["Costco", "entity-list", "◐ Exiting"],
-        ["walmart", "entity-list, ndaa-889", "● Stocked"],  # no name: the id stands in
+    # One row per parent × retailer × brand, its lists joined.
+    assert table[["retailer", "lists", "status", "stale"]].values.tolist() == [
+        ["Costco", "entity-list", "◐ Exiting", True],
+        ["walmart", "entity-list, ndaa-889", "● Stocked", False],  # no name: the id stands in
+    ]
+    assert table[["ownership_confidence", "contested_parents"]].values.tolist() == [
+        ["low", "Skywatch (high)"],
+        ["high", ""],
     ]
     assert _values(table["source_link"]) == [None, "https://a.example.org"]
     assert _values(table["source_text"]) == ["file:///etc", None]

@@ -333,51 +333,53 @@ def test_hostile_text_stays_plain_text_in_the_timeline(intervals, events):
 # --- changes_summary_chart --------------------------------------------------------------------
 
 
-def changes_frame(pairs: list[tuple[str | None, str | None]]) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "retailer_id": [f"r{i}" for i in range(len(pairs))],
-            "brand_id": ["b"] * len(pairs),
-            "from_status": [p[0] for p in pairs],
-            "to_status": [p[1] for p in pairs],
-        }
-    )
+def summary_frame(rows: list[tuple[str, str | None, str | None, int]]) -> pd.DataFrame:
+    """changes_summary rows: view, from_status, to_status, changes."""
+    return pd.DataFrame(rows, columns=["view", "from_status", "to_status", "changes"])
 
 
-def test_changes_summary_counts_each_transition_in_palette_colours():
-    changes = changes_frame(
+def test_changes_summary_draws_both_views_in_palette_colours():
+    summary = summary_frame(
         [
-            ("stocked", "removed"),
-            ("stocked", "removed"),
-            (None, "stocked"),
-            ("stocked", "exiting"),
-            ("exiting", "removed"),
+            ("transitions", "stocked", "removed", 2),
+            ("transitions", "removed", "stocked", 1),
+            ("transitions", None, "stocked", 1),
+            ("net", "stocked", "removed", 1),
+            ("net", None, "stocked", 1),
         ]
     )
-    fig = charts.changes_summary_chart(changes)
-    counts = {
-        label: count for trace in bars(fig) for label, count in zip(trace.y, trace.x, strict=True)
-    }
+    fig = charts.changes_summary_chart(summary)
     stocked, removed = charts.status_label("stocked"), charts.status_label("removed")
-    assert counts == {
-        f"{stocked} → {removed}": 2,
-        f"{charts.status_label(None)} → {stocked}": 1,
-        f"{stocked} → {charts.status_label('exiting')}": 1,
-        f"{charts.status_label('exiting')} → {removed}": 1,
+    drawn = {
+        (trace.name, label): count
+        for trace in bars(fig)
+        for label, count in zip(trace.y, trace.x, strict=True)
     }
-    assert sum(counts.values()) == len(changes)
+    every, net = charts.CHANGE_VIEWS["transitions"], charts.CHANGE_VIEWS["net"]
+    assert drawn == {
+        (every, f"{stocked} → {removed}"): 2,
+        (every, f"{removed} → {stocked}"): 1,
+        (every, f"{charts.status_label(None)} → {stocked}"): 1,
+        (net, f"{stocked} → {removed}"): 1,
+        (net, f"{charts.status_label(None)} → {stocked}"): 1,
+    }
     for trace in bars(fig):
-        to_status = next(
-            s for s in charts.STATUS_ORDER if trace.name == f"to {charts.status_label(s)}"
-        )
-        assert trace.marker.color == charts.STATUS_STYLES[to_status].colour
-        assert all(label.endswith(charts.status_label(to_status)) for label in trace.y)
-    # Biggest transition on top.
+        colours = list(trace.marker.color)
+        assert all(c in {s.colour for s in charts.STATUS_STYLES.values()} for c in colours)
+        for label, colour in zip(trace.y, colours, strict=True):
+            to_status = next(
+                s for s in charts.STATUS_ORDER if label.endswith(charts.status_label(s))
+            )
+            assert colour == charts.STATUS_STYLES[to_status].colour
+    # Net bars are hatched, every-change bars solid: the views differ by more than colour.
+    shapes = {trace.name: trace.marker.pattern.shape for trace in bars(fig)}
+    assert shapes == {every: "", net: "/"}
+    # Biggest change on top; the round trip's way back has no net bar.
     assert list(fig.layout.yaxis.categoryarray)[-1] == f"{stocked} → {removed}"
 
 
 def test_changes_summary_of_nothing_is_an_empty_state():
-    fig = charts.changes_summary_chart(changes_frame([]))
+    fig = charts.changes_summary_chart(summary_frame([]))
     assert not fig.data
     assert "Nothing changed" in fig.layout.annotations[0].text
 

@@ -1,4 +1,4 @@
-"""The command line tells the reported story from the seed data (DESIGN.md's CLI contract)."""
+"""The command line tells the reported story from the seed data (docs/design.md's CLI contract)."""
 
 from __future__ import annotations
 
@@ -188,3 +188,121 @@ def test_commands_on_an_empty_store_fail_clearly(tmp_path: Path):
     assert result.exit_code == 1
     assert "no published version" in result.output
     assert "Traceback" not in result.output
+
+
+def cli_csv(seed_store: Path, *args: str) -> list[dict]:
+    result = CliRunner().invoke(main, [*args, "--format", "csv", "--store", str(seed_store)])
+    assert result.exit_code == 0, result.output
+    return list(csv.DictReader(io.StringIO(result.output)))
+
+
+def test_status_flags_honest_disputes_and_old_evidence(seed_store: Path):
+    rows = status_rows(seed_store, "2021-11-30")
+    # Removed on Home Depot's statement; Lorex's older, weaker list of retailers is history.
+    assert rows[("home-depot", "lorex")]["status"] == "removed"
+    assert rows[("home-depot", "lorex")]["disputed"] == "false"
+    # Best Buy's statement against a same-day listing check that found nothing.
+    assert rows[("best-buy", "ezviz")]["disputed"] == "true"
+    header = next(iter(rows.values())).keys()
+    assert list(header)[:7] == [
+        "retailer_id",
+        "brand_id",
+        "status",
+        "since",
+        "disputed",
+        "last_evidence_on",
+        "stale",
+    ]
+    later = status_rows(seed_store, "2025-10-29")
+    assert later[("walmart", "ezviz")]["status"] == "stocked"
+    assert later[("walmart", "ezviz")]["last_evidence_on"] == "2021-10-25"
+    assert later[("walmart", "ezviz")]["stale"] == "true"
+    assert later[("amazon", "lorex")]["stale"] == "false"
+    # A longer threshold: four years is not stale.
+    longer = status_rows(seed_store, "2025-10-29", "--stale-after", "2000")
+    assert longer[("walmart", "ezviz")]["stale"] == "false"
+
+
+def test_changes_lists_every_transition_and_net_only_the_two_dates(seed_store: Path):
+    rows = cli_csv(seed_store, "changes", "--start", "2021-10-01", "--end", "2025-10-29")
+    home_depot = [r for r in rows if (r["retailer_id"], r["brand_id"]) == ("home-depot", "lorex")]
+    assert [(r["from_status"], r["to_status"], r["changed_on"]) for r in home_depot] == [
+        ("stocked", "removed", "2021-10-25"),
+        ("removed", "stocked", "2025-09-23"),
+    ]
+    assert all(r["source_url"].startswith("https://") for r in home_depot)
+    assert list(rows[0])[:6] == [
+        "retailer_id",
+        "brand_id",
+        "from_status",
+        "to_status",
+        "changed_on",
+        "first_evidence",
+    ]
+    kohls = [r for r in rows if r["retailer_id"] == "kohls"]
+    assert [(r["from_status"], r["first_evidence"]) for r in kohls] == [("", "true")]
+    net = cli_csv(seed_store, "changes", "--start", "2021-10-01", "--end", "2025-10-29", "--net")
+    assert not [r for r in net if (r["retailer_id"], r["brand_id"]) == ("home-depot", "lorex")]
+    assert [r for r in net if (r["retailer_id"], r["brand_id"]) == ("lowes", "lorex")]
+
+
+def test_exposure_counts_the_strongest_ownership_claim(seed_store: Path):
+    rows = cli_csv(seed_store, "exposure", "--as-of", "2025-10-29")
+    assert rows and not [r for r in rows if r["brand_id"] == "lorex"]
+    assert list(rows[0])[:6] == [
+        "retailer_id",
+        "brand_id",
+        "company_id",
+        "list",
+        "ownership_confidence",
+        "ownership_contested",
+    ]
+    every = cli_csv(seed_store, "exposure", "--as-of", "2025-10-29", "--any-claim")
+    lorex = [r for r in every if r["brand_id"] == "lorex"]
+    assert lorex and {r["company_id"] for r in lorex} == {"dahua"}
+    assert {r["ownership_confidence"] for r in lorex} == {"low"}
+    assert {r["ownership_contested"] for r in lorex} == {"true"}
+    assert {r["contested_parents"] for r in lorex} == {"Skywatch (high)"}
+    back = cli_csv(seed_store, "exposure", "--as-of", "2021-11-30")
+    assert [r for r in back if (r["retailer_id"], r["brand_id"], r["company_id"]) == (
+        "walmart", "lorex", "dahua")]  # fmt: skip
+
+
+def test_relistings_with_the_sources_of_both_sides(seed_store: Path, tmp_path: Path):
+    rows = cli_csv(seed_store, "relistings")
+    assert [(r["retailer_id"], r["not_sold_from"], r["relisted_on"]) for r in rows] == [
+        ("best-buy", "2023-10-31", "2025-09-23"),
+        ("home-depot", "2021-10-25", "2025-09-23"),
+    ]
+    assert {r["confidence"] for r in rows} == {"low"}
+    assert all(r["not_sold_source_url"].startswith("https://") for r in rows)
+    out = tmp_path / "relistings.csv"
+    result = CliRunner().invoke(
+        main,
+        ["export", "--view", "relistings", "--format", "csv", "--out", str(out), "--store",
+         str(seed_store), "--as-of", "2025-10-29"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    provenance, frame = exports.read_csv_export(out.read_bytes())
+    assert "view=relistings" in provenance["filters"]
+    assert len(frame) == 2
+
+
+def test_plain_csv_quotes_a_lone_carriage_return_and_neutralises_formulas(capsys):
+    """--format csv goes through the exports' own cell writer: a lone CR never splits a row
+    (pandas' writer left it bare) and a formula is never a live cell; the header stays on
+    line 1, with no provenance block."""
+    import pandas as pd
+
+    from shelfwatch import cli
+
+    frame = pd.DataFrame(
+        {"retailer_id": ["r-a"], "quote": ["one\rtwo"], "note": ["＝HYPERLINK(1)"]}
+    )
+    cli._emit(frame, "csv")
+    out = capsys.readouterr().out
+    assert out == 'retailer_id,quote,note\nr-a,"one\rtwo",\'＝HYPERLINK(1)\n'
+    assert list(csv.reader(io.StringIO(out, newline=""))) == [
+        ["retailer_id", "quote", "note"],
+        ["r-a", "one\rtwo", "'＝HYPERLINK(1)"],
+    ]

@@ -44,7 +44,7 @@ from shelfwatch.exports import (
 )
 
 GOLDEN = Path(__file__).parent / "golden"
-HOSTILE_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+HOSTILE_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 HOSTILE_CELLS = [
     '=HYPERLINK("http://x","y")',
@@ -68,6 +68,29 @@ NEUTRALISED_CELLS = [
     "plain, with a comma",
     None,
 ]
+# Triggers a spreadsheet folds or trims its way to: full-width forms, leading whitespace.
+WIDE_CELLS = [
+    '＝HYPERLINK("http://x","y")',
+    "＋1",
+    "－2",
+    "＠SUM(A1)",
+    '  =HYPERLINK("http://x")',
+    "\u3000=cmd|' /C calc'!A0",
+    "\n@SUM(A1)",
+    " plain, with spaces",
+    "１２３",
+]
+WIDE_NEUTRALISED = [
+    '\'＝HYPERLINK("http://x","y")',
+    "'＋1",
+    "'－2",
+    "'＠SUM(A1)",
+    '\'  =HYPERLINK("http://x")',
+    "'\u3000=cmd|' /C calc'!A0",
+    "'\n@SUM(A1)",
+    " plain, with spaces",
+    "１２３",
+]
 
 
 def hostile_frame() -> pd.DataFrame:
@@ -89,6 +112,7 @@ def hostile_frame() -> pd.DataFrame:
                 dtype="str",
             ),
             "cell": pd.Series(HOSTILE_CELLS, dtype=object),
+            "wide_cell": pd.Series(WIDE_CELLS, dtype="str"),
             "effective_on": pd.Series(
                 [dt.date(2021, 10, 1 + i) if i != 5 else None for i in range(9)], dtype=object
             ),
@@ -97,6 +121,11 @@ def hostile_frame() -> pd.DataFrame:
                 ["2021-10-05", None, "2021-10-07", "2021-10-08", "2021-10-09"] + ["2021-11-30"] * 4
             ).astype("datetime64[us]"),
             "disputed": pd.array([True, False, None, False, True, False, False, True, False]),
+            # A status's evidence age, as status_as_of gives it.
+            "last_evidence_on": pd.to_datetime(["2021-10-25"] * 8 + [None]).astype(
+                "datetime64[us]"
+            ),
+            "stale": [False, False, True, False, True, False, False, True, False],
             "kept": [True, False, True, True, False, False, True, True, False],
             "stores": pd.array([-2, 0, None, 12, 2_000_000_000_000, 1, 2, 3, 4], dtype="Int64"),
             "count": [-2, 0, 1, 2, 3, 4, 5, 6, 7],
@@ -267,7 +296,7 @@ def test_csv_layout_and_read_back() -> None:
     lines = data.split(b"\n")
     assert len(PROVENANCE.as_dict()) == CSV_COMMENT_LINES
     assert all(line.startswith(b"# ") for line in lines[:CSV_COMMENT_LINES])
-    assert lines[CSV_COMMENT_LINES].startswith(b"retailer,cell,effective_on,")
+    assert lines[CSV_COMMENT_LINES].startswith(b"retailer,cell,wide_cell,effective_on,")
 
     provenance, df = read_csv_export(data)
     # Comment lines are unquoted, so each comma-separated piece is neutralised on its own.
@@ -281,6 +310,14 @@ def test_csv_layout_and_read_back() -> None:
     assert provenance == expected
     assert list(df.columns) == list(hostile_frame().columns)  # order kept, no index column
     assert df["cell"].tolist() == [cell or "" for cell in NEUTRALISED_CELLS]
+    assert df["wide_cell"].tolist() == WIDE_NEUTRALISED
+    assert df["stale"].tolist() == ["false", "false", "true", "false", "true"] + [
+        "false",
+        "false",
+        "true",
+        "false",
+    ]
+    assert df["last_evidence_on"].tolist() == ["2021-10-25"] * 8 + [""]
     assert df["retailer"].tolist()[:6] == [
         "Lowe’s",
         "乐橙 Imou",
@@ -390,6 +427,9 @@ def test_xlsx_types() -> None:
     assert sheet.cell(row=4, column=header.index("disputed") + 1).value is None
     cells = [xlsx_value(row[header.index("cell")]) for row in sheet.iter_rows(min_row=2)]
     assert cells == NEUTRALISED_CELLS
+    wide = [xlsx_value(row[header.index("wide_cell")]) for row in sheet.iter_rows(min_row=2)]
+    assert wide == WIDE_NEUTRALISED
+    assert first["stale"].data_type == "b" and first["last_evidence_on"].is_date
 
 
 def test_xlsx_about_sheet_carries_neutralised_provenance() -> None:
@@ -428,6 +468,9 @@ def test_parquet_types_and_metadata() -> None:
     assert first["share"] == -0.5
     assert table.column("share").null_count == 2  # NaN and inf
     assert table.column("cell").to_pylist() == NEUTRALISED_CELLS
+    assert table.column("wide_cell").to_pylist() == WIDE_NEUTRALISED
+    assert table.schema.field("last_evidence_on").type == pa.date32()
+    assert table.schema.field("stale").type == pa.bool_()
     assert json.loads(table.schema.metadata[b"shelfwatch"]) == safe_provenance()
     assert b"pandas" not in table.schema.metadata
     # pandas reads it back without the source index.
@@ -459,6 +502,8 @@ def test_json_types() -> None:
     assert rows[0]["effective_on"] == "2021-10-01"
     assert rows[1]["reported_on"] is None
     assert [row["cell"] for row in rows] == NEUTRALISED_CELLS
+    assert [row["wide_cell"] for row in rows] == WIDE_NEUTRALISED
+    assert rows[2]["stale"] is True and rows[0]["last_evidence_on"] == "2021-10-25"
 
 
 # ---------------------------------------------------------------------------- all formats
@@ -637,12 +682,13 @@ def test_core_does_not_import_streamlit() -> None:
 # ---------------------------------------------------------------------------- properties
 
 
-@given(st.text())
+@given(st.text(st.sampled_from("=+-@\t\r\n ＝＋－＠\u3000\xa0a1'")) | st.text())
 def test_neutralise_formula_property(text: str) -> None:
     result = neutralise_formula(text)
     assert isinstance(result, str)
     assert not result.startswith(HOSTILE_PREFIXES)
-    if text.startswith(HOSTILE_PREFIXES):
+    assert not result.lstrip().startswith(HOSTILE_PREFIXES)
+    if text.startswith(HOSTILE_PREFIXES) or text.lstrip().startswith(HOSTILE_PREFIXES):
         assert result == "'" + text
     else:
         assert result == text

@@ -49,3 +49,22 @@ def test_no_core_source_mentions_a_streamlit_import():
             if any(name == "streamlit" or name.startswith("streamlit.") for name in names):
                 offenders.append(str(path.relative_to(PROJECT)))
     assert offenders == []
+
+
+def test_nothing_points_to_a_document_outside_the_repository():
+    """docs/design.md is the contract: code, docs and tests point there, never outside."""
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=PROJECT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    outside = ("DESIGN.md", "../shared", "STYLE.md", "seed-facts.md")
+    offenders = []
+    for name in tracked:
+        path = PROJECT / name
+        if path.suffix not in (".py", ".md", ".sql", ".toml", ".txt", "") or not path.is_file():
+            continue
+        if name == "tests/test_layering.py":  # this list of words
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        offenders += [f"{name}: {word}" for word in outside if word in text]
+    assert offenders == []
+    assert (PROJECT / "docs" / "design.md").is_file()

@@ -1,7 +1,7 @@
 """The query catalog, rows in -> rows out, on the mini fixture (tests/fixtures/mini).
 
 Every expected row below is written out by hand from the fixture CSVs and the status rule of
-DESIGN.md; the comments say why a row is what it is. What the fixture holds (obs_id = CSV order):
+docs/design.md; the comments say why a row is what it is. What the fixture holds (obs_id = CSV order):
 
     obs retailer brand status       effective_on kind / confidence            notes
     1   r-a      b-x   stocked      2021-01-01   brand_claim / medium
@@ -36,7 +36,15 @@ import pytest
 import shelfwatch
 from shelfwatch import store
 from shelfwatch.demo import write_demo
-from shelfwatch.queries import QUERY_DIR, load_catalog, parameters_of, run_query
+from shelfwatch.queries import (
+    QUERY_DIR,
+    catalog_markdown,
+    documented_catalog,
+    header_of,
+    load_catalog,
+    parameters_of,
+    run_query,
+)
 from tests.conftest import MINI_DATA, TODAY, build_store
 
 
@@ -87,7 +95,8 @@ def pick(con, name: str, columns: list[str], **params: object) -> list[tuple]:
 # The contract the dashboard and the CLI rely on: parameters and column order of each query.
 PARAMETERS: dict[str, set[str]] = {
     "brands": set(),
-    "changes_between": {"start", "end", "retailers", "brands"},
+    "changes_between": {"start", "end", "retailers", "brands", "max_rows"},
+    "changes_summary": {"start", "end", "retailers", "brands"},
     "companies": set(),
     "coverage_counts": set(),
     "coverage_over_time": {"grain", "start", "end", "brands"},
@@ -121,17 +130,28 @@ PARAMETERS: dict[str, set[str]] = {
         "end",
         "q",
     },
-    "exposure_by_parent": {"as_of", "lists", "max_rows"},
-    "kpis": {"as_of", "compare"},
+    "exposure_by_parent": {"as_of", "lists", "any_claim", "stale_after", "max_rows"},
+    "kpis": {"as_of", "compare", "any_claim", "stale_after"},
     "most_active_brands": {"max_rows"},
     "most_active_retailers": {"max_rows"},
+    "net_changes_between": {"start", "end", "retailers", "brands", "max_rows"},
     "ownership_for_brand": {"brand"},
     "pair_status_history": {"retailers", "brands", "start", "end"},
-    "relistings": {"retailers", "brands", "as_of"},
+    "relistings": {"retailers", "brands", "as_of", "max_rows"},
     "retailers": set(),
     "sources": {"max_rows"},
-    "status_as_of": {"as_of", "retailers", "brands", "statuses", "parents", "lists"},
-    "status_grid": {"as_of", "retailers", "brands"},
+    "status_as_of": {
+        "as_of",
+        "retailers",
+        "brands",
+        "statuses",
+        "parents",
+        "lists",
+        "any_claim",
+        "stale_after",
+    },
+    "status_explained": {"retailer", "brand", "as_of"},
+    "status_grid": {"as_of", "retailers", "brands", "stale_after"},
     "timeline_intervals": {"retailers", "brands", "statuses", "start", "end", "max_rows"},
     "version_inputs": set(),
     "versions_published": set(),
@@ -144,6 +164,8 @@ COLUMNS: dict[str, list[str]] = {
         "status",
         "since",
         "disputed",
+        "last_evidence_on",
+        "stale",
         "source_kind",
         "confidence",
     ],
@@ -155,7 +177,8 @@ COLUMNS: dict[str, list[str]] = {
         "status",
         "since",
         "disputed",
-        "effective_on",
+        "last_evidence_on",
+        "stale",
         "source_url",
         "source_kind",
         "confidence",
@@ -167,9 +190,47 @@ COLUMNS: dict[str, list[str]] = {
         "obs_id",
         "parent_ids",
         "parent_names",
+        "ownership_confidence",
+        "ownership_contested",
+        "contested_parents",
         "lists",
     ],
+    "status_explained": [
+        "obs_id",
+        "effective_on",
+        "status",
+        "source_kind",
+        "confidence",
+        "reported_on",
+        "channel",
+        "source_url",
+        "archive_url",
+        "quote",
+        "note",
+        "role",
+        "step",
+        "disputes",
+        "dispute_reason",
+        "since",
+        "current_status",
+        "disputed",
+    ],
     "changes_between": [
+        "retailer_id",
+        "retailer_name",
+        "brand_id",
+        "brand_name",
+        "from_status",
+        "to_status",
+        "changed_on",
+        "first_evidence",
+        "source_url",
+        "source_kind",
+        "confidence",
+        "quote",
+        "disputed",
+    ],
+    "net_changes_between": [
         "retailer_id",
         "retailer_name",
         "brand_id",
@@ -183,12 +244,14 @@ COLUMNS: dict[str, list[str]] = {
         "quote",
         "disputed",
     ],
+    "changes_summary": ["view", "from_status", "to_status", "changes"],
     "timeline_intervals": [
         "retailer_id",
         "retailer_name",
         "brand_id",
         "brand_name",
         "status",
+        "since",
         "valid_from",
         "valid_to",
         "disputed",
@@ -219,7 +282,7 @@ COLUMNS: dict[str, list[str]] = {
     "exposure_by_parent": [
         "company_id",
         "company_name",
-        "lists",
+        "list",
         "designated_on",
         "brand_id",
         "brand_name",
@@ -227,8 +290,13 @@ COLUMNS: dict[str, list[str]] = {
         "retailer_name",
         "status",
         "since",
+        "last_evidence_on",
+        "stale",
+        "disputed",
         "ownership_confidence",
         "ownership_source_url",
+        "ownership_contested",
+        "contested_parents",
         "source_url",
     ],
     "relistings": [
@@ -238,12 +306,16 @@ COLUMNS: dict[str, list[str]] = {
         "brand_name",
         "not_sold_status",
         "not_sold_from",
+        "not_sold_source_url",
+        "not_sold_source_kind",
+        "not_sold_confidence",
         "relisted_on",
         "relisted_status",
         "source_url",
         "source_kind",
         "confidence",
         "quote",
+        "disputed",
     ],
     "kpis": ["metric", "label", "value", "compare_value", "delta"],
     "explorer_observations": [
@@ -381,6 +453,20 @@ def test_docs_describe_every_query():
         assert f"`{name}`" in text, name
 
 
+def test_the_catalog_doc_is_generated_from_the_sql_headers():
+    """docs/queries.md's catalog is each query's header: regenerate it with `make docs`."""
+    assert documented_catalog() == catalog_markdown().strip(), "run `make docs`"
+
+
+def test_every_header_names_its_parameters_and_columns():
+    for name, sql in load_catalog().items():
+        header = header_of(sql)
+        assert header.startswith(f"{name}:"), name
+        for parameter in parameters_of(sql):
+            assert f"${parameter}" in header, (name, parameter)
+        assert "Columns:" in header or "Columns " in header, name
+
+
 @pytest.mark.parametrize("name", TESTED_QUERIES)
 def test_query_rejects_missing_and_extra_parameters(mini_con, name):
     with pytest.raises(TypeError):
@@ -395,7 +481,11 @@ NO_STATUS_FILTER = {
     "statuses": None,
     "parents": None,
     "lists": None,
+    "any_claim": False,
+    "stale_after": 365,
 }
+# b-x's two claims both name p-one until 2022-06-01: they agree, so nothing is contested.
+ONE = ("p-one", "Parent One", "high", False, "")
 
 
 def status(con, day: str, **filters: object) -> list[tuple]:
@@ -409,26 +499,45 @@ def status_columns(con, day: str, columns: list[str], **filters: object) -> list
 def test_status_as_of_after_the_story(mini_con):
     # fmt: off
     assert status(mini_con, "2021-11-30") == [
-        # obs 2 (statement) beats obs 3 (listing_check) on 10-25; obs 3 disagrees: disputed.
+        # obs 2 (statement) beats obs 3 (listing_check) on 10-25; obs 3 disagrees and was dated
+        # within the run (it lost its date's contest): disputed.
         ("r-a", "Retailer A", "b-x", "Brand X", "removed", D("2021-10-25"), True,
-         D("2021-10-25"), src(2), "statement", "high", D("2021-10-25"), "all", QUOTE_2, None,
-         None, 2, "p-one", "Parent One", LISTS),
+         D("2021-10-25"), False, src(2), "statement", "high", D("2021-10-25"), "all", QUOTE_2,
+         None, None, 2, *ONE, LISTS),
         # Exiting still counts as sold; the 12-01 removal is later than the date.
         ("r-b", "Retailer B", "b-x", "Brand X", "exiting", D("2021-10-25"), False,
-         D("2021-10-25"), src(6), "statement", "high", None, "all", None, None, None, 6,
-         "p-one", "Parent One", LISTS),
+         D("2021-10-25"), False, src(6), "statement", "high", None, "all", None, None, None, 6,
+         *ONE, LISTS),
         ("r-b", "Retailer B", "b-y", "Brand Y", "unavailable", D("2021-10-25"), False,
-         D("2021-10-25"), src(8), "listing_check", "medium", None, "online", QUOTE_8, None,
-         None, 8, "p-one", "Parent One", LISTS),
+         D("2021-10-25"), False, src(8), "listing_check", "medium", None, "online", QUOTE_8,
+         None, None, 8, *ONE, LISTS),
         # Same confidence and kind: the later reported_on (obs 10) wins; obs 9 disputes it.
-        ("r-c", C, "b-x", "Brand X", "removed", D("2021-10-25"), True, D("2021-10-25"),
+        ("r-c", C, "b-x", "Brand X", "removed", D("2021-10-25"), True, D("2021-10-25"), False,
          src(10), "news_report", "medium", D("2021-10-27"), "all", None, "later report wins",
-         None, 10, "p-one", "Parent One", LISTS),
-        ("r-c", C, "b-y", "Brand Y", "stocked", D("2020-01-01"), False, D("2020-01-01"),
-         src(11), "news_report", "medium", None, "all", None, None, None, 11, "p-one",
-         "Parent One", LISTS),
+         None, 10, *ONE, LISTS),
+        # The latest evidence is from 2020-01-01, 699 days before: stale.
+        ("r-c", C, "b-y", "Brand Y", "stocked", D("2020-01-01"), False, D("2020-01-01"), True,
+         src(11), "news_report", "medium", None, "all", None, None, None, 11, *ONE, LISTS),
     ]
     # fmt: on
+
+
+def test_status_as_of_stale_threshold(mini_con):
+    columns = ["retailer_id", "brand_id", "last_evidence_on", "stale"]
+    # r-c × b-y's evidence (2020-01-01) is 699 days old on 2021-11-30.
+    rows = status_columns(mini_con, "2021-11-30", columns, brands=["b-y"], stale_after=699)
+    assert rows == [("r-b", "b-y", D("2021-10-25"), False), ("r-c", "b-y", D("2020-01-01"), False)]
+    rows = status_columns(mini_con, "2021-11-30", columns, brands=["b-y"], stale_after=698)
+    assert rows == [("r-b", "b-y", D("2021-10-25"), False), ("r-c", "b-y", D("2020-01-01"), True)]
+    # A newer observation of the same run refreshes the evidence without changing since.
+    rows = status_columns(
+        mini_con,
+        "2022-03-01",
+        ["since", "last_evidence_on", "stale"],
+        retailers=["r-c"],
+        brands=["b-y"],
+    )
+    assert rows == [(D("2020-01-01"), D("2022-01-01"), False)]
 
 
 def test_status_grid_is_status_as_of_with_the_cells_columns(mini_con):
@@ -450,6 +559,7 @@ def test_status_grid_is_status_as_of_with_the_cells_columns(mini_con):
                 as_of=D(day),
                 retailers=filters.get("retailers"),
                 brands=filters.get("brands"),
+                stale_after=365,
             )
             assert got == want, (day, filters)
             seen += len(got)
@@ -461,7 +571,7 @@ def test_status_as_of_keeps_the_run_start_as_since(mini_con):
     rows = pick(
         mini_con,
         "status_as_of",
-        ["retailer_id", "brand_id", "status", "since", "effective_on", "obs_id", "source_url"],
+        ["retailer_id", "brand_id", "status", "since", "last_evidence_on", "obs_id", "source_url"],
         **{**NO_STATUS_FILTER, "as_of": D("2022-03-01"), "brands": ["b-y"]},
     )
     assert rows == [
@@ -514,24 +624,47 @@ def test_status_as_of_filters(mini_con):
         statuses=[],
         parents=[],
         lists=[],
+        any_claim=False,
+        stale_after=365,
     ) == status_columns(mini_con, day, columns)
 
 
-def test_status_as_of_conflicting_ownership_lists_both_parents(mini_con):
-    columns = ["retailer_id", "brand_id", "parent_ids", "parent_names", "lists"]
-    # 2022-07-01: own1 says p-two since 06-01, own2 says p-one until 09-01: both are kept.
+OWNERSHIP_COLUMNS = [
+    "retailer_id",
+    "brand_id",
+    "parent_ids",
+    "parent_names",
+    "ownership_confidence",
+    "ownership_contested",
+    "contested_parents",
+    "lists",
+]
+
+
+def test_status_as_of_ownership_follows_the_strongest_claim(mini_con):
+    columns = OWNERSHIP_COLUMNS
+    # 2022-07-01: own1 (high) says p-two since 06-01, own2 (medium) says p-one until 09-01. The
+    # strongest claim names p-two, on no list; p-one contests it and is not counted.
+    contested = ("p-two", "Parent Two", "high", True, "Parent One (medium)", "")
     assert status_columns(mini_con, "2022-07-01", columns) == [
-        ("r-a", "b-x", "p-one,p-two", "Parent One, Parent Two", LISTS),
-        ("r-b", "b-x", "p-one,p-two", "Parent One, Parent Two", LISTS),
-        ("r-b", "b-y", "p-one", "Parent One", LISTS),
-        ("r-c", "b-x", "p-one,p-two", "Parent One, Parent Two", LISTS),
-        ("r-c", "b-y", "p-one", "Parent One", LISTS),
+        ("r-a", "b-x", *contested),
+        ("r-b", "b-x", *contested),
+        ("r-b", "b-y", *ONE, LISTS),
+        ("r-c", "b-x", *contested),
+        ("r-c", "b-y", *ONE, LISTS),
     ]
-    # 2023-01-01: both claims agree on p-two, which is on no list.
+    # Every claim counted: both parents, and p-one's lists.
+    both = ("p-one,p-two", "Parent One, Parent Two", "high", True, "", LISTS)
+    assert status_columns(mini_con, "2022-07-01", columns, brands=["b-x"], any_claim=True) == [
+        ("r-a", "b-x", *both),
+        ("r-b", "b-x", *both),
+        ("r-c", "b-x", *both),
+    ]
+    # 2023-01-01: both claims agree on p-two: not contested.
     assert status_columns(mini_con, "2023-01-01", columns, brands=["b-x"]) == [
-        ("r-a", "b-x", "p-two", "Parent Two", ""),
-        ("r-b", "b-x", "p-two", "Parent Two", ""),
-        ("r-c", "b-x", "p-two", "Parent Two", ""),
+        ("r-a", "b-x", "p-two", "Parent Two", "high", False, "", ""),
+        ("r-b", "b-x", "p-two", "Parent Two", "high", False, "", ""),
+        ("r-c", "b-x", "p-two", "Parent Two", "high", False, "", ""),
     ]
 
 
@@ -541,6 +674,18 @@ def test_status_as_of_parent_and_list_filters(mini_con):
         ("r-a", "b-x"),
         ("r-b", "b-x"),
         ("r-c", "b-x"),
+    ]
+    # p-one's claim on b-x is contested by a stronger one: it counts only on request.
+    assert status_columns(mini_con, "2022-07-01", columns, parents=["p-one"]) == [
+        ("r-b", "b-y"),
+        ("r-c", "b-y"),
+    ]
+    assert status_columns(mini_con, "2022-07-01", columns, parents=["p-one"], any_claim=True) == [
+        ("r-a", "b-x"),
+        ("r-b", "b-x"),
+        ("r-b", "b-y"),
+        ("r-c", "b-x"),
+        ("r-c", "b-y"),
     ]
     assert status_columns(mini_con, "2023-01-01", columns, lists=["entity-list"]) == [
         ("r-b", "b-y"),
@@ -555,7 +700,7 @@ def test_status_as_of_parent_and_list_filters(mini_con):
     ]
 
 
-# --- changes_between -------------------------------------------------------------------------
+# --- changes_between (every transition) and net_changes_between (the two dates) -------------
 
 
 def changes(con, start: str, end: str, **filters: object) -> list[tuple]:
@@ -564,13 +709,101 @@ def changes(con, start: str, end: str, **filters: object) -> list[tuple]:
         "changes_between",
         start=D(start),
         end=D(end),
-        **{"retailers": None, "brands": None, **filters},
+        **{"retailers": None, "brands": None, "max_rows": None, **filters},
+    )
+
+
+def net_changes(con, start: str, end: str, **filters: object) -> list[tuple]:
+    return run(
+        con,
+        "net_changes_between",
+        start=D(start),
+        end=D(end),
+        **{"retailers": None, "brands": None, "max_rows": None, **filters},
     )
 
 
 def test_changes_between_across_the_story(mini_con):
     # fmt: off
     assert changes(mini_con, "2021-06-01", "2021-11-30") == [
+        ("r-a", "Retailer A", "b-x", "Brand X", "stocked", "removed", D("2021-10-25"), False,
+         src(2), "statement", "high", QUOTE_2, True),
+        ("r-b", "Retailer B", "b-x", "Brand X", "stocked", "exiting", D("2021-10-25"), False,
+         src(6), "statement", "high", None, False),
+        # A pair's first evidence in the window: no earlier status, flagged as such.
+        ("r-b", "Retailer B", "b-y", "Brand Y", None, "unavailable", D("2021-10-25"), True,
+         src(8), "listing_check", "medium", QUOTE_8, False),
+        ("r-c", C, "b-x", "Brand X", None, "removed", D("2021-10-25"), True, src(10),
+         "news_report", "medium", None, True),
+        # r-c × b-y: stocked all along, no transition.
+    ]
+    # fmt: on
+
+
+def test_changes_between_lists_a_round_trip_twice_and_net_does_not(mini_con):
+    columns = ["retailer_id", "brand_id", "from_status", "to_status", "changed_on"]
+    rows = run_query(
+        mini_con,
+        "changes_between",
+        {"start": D("2021-06-01"), "end": D("2023-06-01"), "retailers": ["r-a"], "brands": None,
+         "max_rows": None},
+    )  # fmt: skip
+    # r-a × b-x was removed on 2021-10-25 and sold again on 2023-05-01: two rows.
+    assert records(rows[columns]) == [
+        ("r-a", "b-x", "stocked", "removed", D("2021-10-25")),
+        ("r-a", "b-x", "removed", "stocked", D("2023-05-01")),
+    ]
+    # Stocked on both end dates: the net view does not list it.
+    assert net_changes(mini_con, "2021-06-01", "2023-06-01", retailers=["r-a"]) == []
+
+
+def test_changes_between_window_excludes_its_start_and_includes_its_end(mini_con):
+    columns = ["retailer_id", "brand_id", "changed_on"]
+    on_start = pick(
+        mini_con, "changes_between", columns, start=D("2021-10-25"), end=D("2021-12-01"),
+        retailers=None, brands=None, max_rows=None,
+    )  # fmt: skip
+    assert on_start == [("r-b", "b-x", D("2021-12-01"))]
+    limited = pick(
+        mini_con, "changes_between", columns, start=D("2020-01-01"), end=D("2023-06-01"),
+        retailers=None, brands=None, max_rows=2,
+    )  # fmt: skip
+    # r-c × b-y's first evidence is on the start day itself: left out.
+    assert limited == [("r-a", "b-x", D("2021-01-01")), ("r-b", "b-x", D("2021-01-01"))]
+
+
+def test_changes_between_after_the_story(mini_con):
+    # fmt: off
+    assert changes(mini_con, "2021-11-30", "2023-06-01") == [
+        ("r-b", "Retailer B", "b-x", "Brand X", "exiting", "removed", D("2021-12-01"), False,
+         src(7), "listing_check", "high", None, False),
+        ("r-a", "Retailer A", "b-x", "Brand X", "removed", "stocked", D("2023-05-01"), False,
+         src(4), "legal_filing", "low", None, False),
+    ]
+    # fmt: on
+
+
+def test_changes_between_cites_the_observation_that_opened_the_run(mini_con):
+    # r-c × b-y's stocked run holds obs 11 (2020) and obs 12 (2022): the change is dated and
+    # sourced by obs 11, not by the later winner.
+    # fmt: off
+    assert changes(mini_con, "2019-06-01", "2023-06-01", retailers=["r-c"]) == [
+        ("r-c", C, "b-y", "Brand Y", None, "stocked", D("2020-01-01"), True, src(11),
+         "news_report", "medium", None, False),
+        ("r-c", C, "b-x", "Brand X", None, "removed", D("2021-10-25"), True, src(10),
+         "news_report", "medium", None, True),
+    ]
+    # fmt: on
+
+
+def test_changes_between_same_date_is_empty(mini_con):
+    assert changes(mini_con, "2021-11-30", "2021-11-30") == []
+    assert net_changes(mini_con, "2021-11-30", "2021-11-30") == []
+
+
+def test_net_changes_between_across_the_story(mini_con):
+    # fmt: off
+    assert net_changes(mini_con, "2021-06-01", "2021-11-30") == [
         ("r-a", "Retailer A", "b-x", "Brand X", "stocked", "removed", D("2021-10-25"), src(2),
          "statement", "high", QUOTE_2, True),
         ("r-b", "Retailer B", "b-x", "Brand X", "stocked", "exiting", D("2021-10-25"), src(6),
@@ -585,38 +818,33 @@ def test_changes_between_across_the_story(mini_con):
     # fmt: on
 
 
-def test_changes_between_after_the_story(mini_con):
-    # fmt: off
-    assert changes(mini_con, "2021-11-30", "2023-06-01") == [
-        ("r-b", "Retailer B", "b-x", "Brand X", "exiting", "removed", D("2021-12-01"), src(7),
-         "listing_check", "high", None, False),
-        ("r-a", "Retailer A", "b-x", "Brand X", "removed", "stocked", D("2023-05-01"), src(4),
-         "legal_filing", "low", None, False),
+def test_changes_summary_counts_both_views(mini_con):
+    summary = run(
+        mini_con, "changes_summary", start=D("2021-06-01"), end=D("2023-06-01"), retailers=None,
+        brands=None,
+    )  # fmt: skip
+    assert summary == [
+        ("transitions", None, "removed", 1),
+        ("transitions", None, "unavailable", 1),
+        ("transitions", "exiting", "removed", 1),
+        ("transitions", "removed", "stocked", 1),
+        ("transitions", "stocked", "exiting", 1),
+        ("transitions", "stocked", "removed", 1),
+        # r-a × b-x's round trip leaves no net change; r-b × b-x nets stocked -> removed.
+        ("net", None, "removed", 1),
+        ("net", None, "unavailable", 1),
+        ("net", "stocked", "removed", 1),
     ]
-    # fmt: on
-
-
-def test_changes_between_cites_the_observation_that_opened_the_run(mini_con):
-    # r-c × b-y's stocked run holds obs 11 (2020) and obs 12 (2022): the change is dated and
-    # sourced by obs 11, not by the later winner.
-    # fmt: off
-    assert changes(mini_con, "2019-06-01", "2023-06-01", retailers=["r-c"]) == [
-        ("r-c", C, "b-y", "Brand Y", None, "stocked", D("2020-01-01"), src(11), "news_report",
-         "medium", None, False),
-        ("r-c", C, "b-x", "Brand X", None, "removed", D("2021-10-25"), src(10), "news_report",
-         "medium", None, True),
-    ]
-    # fmt: on
-
-
-def test_changes_between_same_date_is_empty(mini_con):
-    assert changes(mini_con, "2021-11-30", "2021-11-30") == []
+    transitions = changes(mini_con, "2021-06-01", "2023-06-01")
+    net = net_changes(mini_con, "2021-06-01", "2023-06-01")
+    assert sum(n for view, *_, n in summary if view == "transitions") == len(transitions)
+    assert sum(n for view, *_, n in summary if view == "net") == len(net)
 
 
 # --- timeline_intervals ----------------------------------------------------------------------
 
 # fmt: off
-ALL_INTERVALS = [
+_INTERVALS = [
     ("r-a", "Retailer A", "b-x", "Brand X", "stocked", D("2021-01-01"), D("2021-10-25"), False,
      1, src(1), "brand_claim", "medium", None),
     ("r-a", "Retailer A", "b-x", "Brand X", "removed", D("2021-10-25"), D("2023-05-01"), True,
@@ -638,6 +866,8 @@ ALL_INTERVALS = [
      "news_report", "medium", None),
 ]
 # fmt: on
+# since (the run's first day) follows status: each run here is one interval, so it is valid_from.
+ALL_INTERVALS = [row[:5] + (row[5],) + row[5:] for row in _INTERVALS]
 
 NO_TIMELINE_FILTER = {
     "retailers": None,
@@ -798,46 +1028,39 @@ def test_evidence_for_pair_unknown_pair(mini_con):
 # --- exposure_by_parent ----------------------------------------------------------------------
 
 
+def exposure(con, day: str, **params: object) -> list[tuple]:
+    defaults = {"lists": None, "any_claim": False, "stale_after": 365, "max_rows": None}
+    return run(con, "exposure_by_parent", as_of=D(day), **{**defaults, **params})
+
+
 def test_exposure_by_parent_after_the_story(mini_con):
-    # Sold on 2021-11-30: r-b × b-x (exiting) and r-c × b-y. Both brands belong to p-one,
-    # which is on two lists (one row each, lists folded). b-x has two p-one claims: the
-    # high-confidence one is cited.
+    # Sold on 2021-11-30: r-b × b-x (exiting) and r-c × b-y (stocked on evidence from 2020:
+    # stale, still counted). Both brands belong to p-one, on two lists: one row per list. b-x
+    # has two p-one claims, which agree: the high-confidence one is cited, nothing contested.
     # fmt: off
-    x = ("b-x", "Brand X", "r-b", "Retailer B", "exiting", D("2021-10-25"), "high",
-         src("own1"), src(6))
-    y = ("b-y", "Brand Y", "r-c", C, "stocked", D("2020-01-01"), "high", src("own3"), src(11))
-    both = ("p-one", "Parent One", "entity-list, fcc-covered-list", D("2019-10-09"))
+    x = ("b-x", "Brand X", "r-b", "Retailer B", "exiting", D("2021-10-25"), D("2021-10-25"),
+         False, False, "high", src("own1"), False, "", src(6))
+    y = ("b-y", "Brand Y", "r-c", C, "stocked", D("2020-01-01"), D("2020-01-01"), True, False,
+         "high", src("own3"), False, "", src(11))
+    entity = ("p-one", "Parent One", "entity-list", D("2019-10-09"))
     fcc = ("p-one", "Parent One", "fcc-covered-list", D("2021-03-12"))
-    assert run(mini_con, "exposure_by_parent", as_of=D("2021-11-30"), lists=None,
-               max_rows=None) == [both + x, both + y]
-    assert run(mini_con, "exposure_by_parent", as_of=D("2021-11-30"),
-               lists=["fcc-covered-list"], max_rows=None) == [fcc + x, fcc + y]
-    assert run(mini_con, "exposure_by_parent", as_of=D("2021-11-30"), lists=None,
-               max_rows=1) == [both + x]
+    assert exposure(mini_con, "2021-11-30") == [entity + x, fcc + x, entity + y, fcc + y]
+    assert exposure(mini_con, "2021-11-30", lists=["fcc-covered-list"]) == [fcc + x, fcc + y]
+    assert exposure(mini_con, "2021-11-30", max_rows=1) == [entity + x]
     # fmt: on
 
 
 def test_exposure_by_parent_before_the_fcc_list(mini_con):
-    assert (
-        run(
-            mini_con,
-            "exposure_by_parent",
-            as_of=D("2021-03-01"),
-            lists=["fcc-covered-list"],
-            max_rows=None,
-        )
-        == []
-    )
+    assert exposure(mini_con, "2021-03-01", lists=["fcc-covered-list"]) == []
     # fmt: off
     entity = ("p-one", "Parent One", "entity-list", D("2019-10-09"))
-    assert run(mini_con, "exposure_by_parent", as_of=D("2021-03-01"),
-               lists=["entity-list"], max_rows=None) == [
-        entity + ("b-x", "Brand X", "r-a", "Retailer A", "stocked", D("2021-01-01"), "high",
-                  src("own1"), src(1)),
-        entity + ("b-x", "Brand X", "r-b", "Retailer B", "stocked", D("2021-01-01"), "high",
-                  src("own1"), src(5)),
-        entity + ("b-y", "Brand Y", "r-c", C, "stocked", D("2020-01-01"), "high", src("own3"),
-                  src(11)),
+    assert exposure(mini_con, "2021-03-01", lists=["entity-list"]) == [
+        entity + ("b-x", "Brand X", "r-a", "Retailer A", "stocked", D("2021-01-01"),
+                  D("2021-01-01"), False, False, "high", src("own1"), False, "", src(1)),
+        entity + ("b-x", "Brand X", "r-b", "Retailer B", "stocked", D("2021-01-01"),
+                  D("2021-01-01"), False, False, "high", src("own1"), False, "", src(5)),
+        entity + ("b-y", "Brand Y", "r-c", C, "stocked", D("2020-01-01"), D("2020-01-01"), True,
+                  False, "high", src("own3"), False, "", src(11)),
     ]
     # fmt: on
 
@@ -847,44 +1070,78 @@ def test_exposure_by_parent_follows_ownership_changes(mini_con):
     assert pick(
         mini_con,
         "exposure_by_parent",
-        ["lists", "brand_id", "retailer_id"],
+        ["list", "brand_id", "retailer_id"],
         as_of=D("2023-06-01"),
         lists=None,
+        any_claim=False,
+        stale_after=365,
         max_rows=None,
     ) == [
-        ("entity-list, fcc-covered-list", "b-y", "r-c"),
+        ("entity-list", "b-y", "r-c"),
+        ("fcc-covered-list", "b-y", "r-c"),
     ]
+
+
+def test_exposure_by_parent_counts_the_strongest_claim_on_the_seed(seed_con):
+    columns = ["company_id", "brand_id", "retailer_id", "ownership_confidence"]
+    columns += ["ownership_contested", "contested_parents"]
+
+    def rows(day: str, **params: object) -> set[tuple]:
+        found = exposure(seed_con, day, **params)
+        names = COLUMNS["exposure_by_parent"]
+        return {tuple(row[names.index(c)] for c in columns) for row in found}
+
+    # 2025-10-29: the strongest claim names Skywatch (the 2022 sale, high); Dahua's 2012
+    # claim (low, open-ended) contests it and is not counted.
+    assert not {row for row in rows("2025-10-29") if row[1] == "lorex"}
+    dahua = {row for row in rows("2025-10-29", any_claim=True) if row[1] == "lorex"}
+    assert dahua and all(row[0] == "dahua" and row[3] == "low" for row in dahua)
+    assert all(row[4] and row[5] == "Skywatch (high)" for row in dahua)
+    # 2021-11-30: every claim names Dahua; Walmart sells Lorex: exposed, nothing contested.
+    assert ("dahua", "lorex", "walmart", "high", False, "") in rows("2021-11-30")
 
 
 # --- relistings ------------------------------------------------------------------------------
 
 # fmt: off
-RELISTING = ("r-a", "Retailer A", "b-x", "Brand X", "removed", D("2021-10-25"), D("2023-05-01"),
-             "stocked", src(4), "legal_filing", "low", None)
+RELISTING = ("r-a", "Retailer A", "b-x", "Brand X", "removed", D("2021-10-25"), src(2),
+             "statement", "high", D("2023-05-01"), "stocked", src(4), "legal_filing", "low",
+             None, False)
 # fmt: on
 
 
+def relistings(con, **params: object) -> list[tuple]:
+    defaults = {"retailers": None, "brands": None, "as_of": None, "max_rows": None}
+    return run(con, "relistings", **{**defaults, **params})
+
+
 def test_relistings(mini_con):
-    assert run(mini_con, "relistings", retailers=None, brands=None, as_of=None) == [RELISTING]
-    assert run(mini_con, "relistings", retailers=None, brands=None, as_of=D("2023-05-01")) == [
-        RELISTING
-    ]
-    assert run(mini_con, "relistings", retailers=None, brands=None, as_of=D("2023-04-30")) == []
+    assert relistings(mini_con) == [RELISTING]
+    assert relistings(mini_con, as_of=D("2023-05-01")) == [RELISTING]
+    assert relistings(mini_con, as_of=D("2023-04-30")) == []
     # r-b's stocked -> exiting -> removed is no re-listing, and r-b has none.
-    assert run(mini_con, "relistings", retailers=["r-b"], brands=None, as_of=None) == []
-    assert run(mini_con, "relistings", retailers=None, brands=["b-y"], as_of=None) == []
+    assert relistings(mini_con, retailers=["r-b"]) == []
+    assert relistings(mini_con, brands=["b-y"]) == []
+    assert relistings(mini_con, max_rows=0) == []
 
 
 # --- kpis ------------------------------------------------------------------------------------
 
 
+def kpis(con, day: str, compare: str | None, **params: object) -> list[tuple]:
+    defaults = {"any_claim": False, "stale_after": 365}
+    return run(con, "kpis", as_of=D(day), compare=compare and D(compare), **{**defaults, **params})
+
+
 def test_kpis_with_a_comparison_date(mini_con):
-    # 2021-11-30: sold r-b×b-x, r-c×b-y; not sold r-a×b-x, r-b×b-y, r-c×b-x (the r-a and
-    # r-c b-x days are disputed); both sellers sell p-one brands.
-    # 2021-06-01: sold r-a×b-x, r-b×b-x, r-c×b-y (all p-one brands); nothing else.
-    assert run(mini_con, "kpis", as_of=D("2021-11-30"), compare=D("2021-06-01")) == [
+    # 2021-11-30: sold r-b×b-x, r-c×b-y (on 2020 evidence: stale); not sold r-a×b-x, r-b×b-y,
+    # r-c×b-x (the r-a and r-c b-x statuses are disputed); both sellers sell p-one brands.
+    # 2021-06-01: sold r-a×b-x, r-b×b-x, r-c×b-y (stale: 2020); all p-one brands.
+    assert kpis(mini_con, "2021-11-30", "2021-06-01") == [
         ("pairs_sold", "Retailer × brand pairs sold", 2, 3, -1),
+        ("pairs_sold_stale", "Pairs sold on stale evidence", 1, 1, 0),
         ("pairs_not_sold", "Pairs removed or unavailable", 3, 0, 3),
+        ("pairs_with_data", "Pairs with data", 5, 3, 2),
         ("relistings", "Re-listings so far", 0, 0, 0),
         ("exposed_retailers", "Retailers selling brands of listed parents", 2, 3, -1),
         ("disputed_pairs", "Pairs with disputed status", 2, 0, 2),
@@ -893,37 +1150,47 @@ def test_kpis_with_a_comparison_date(mini_con):
 
 def test_kpis_without_a_comparison_date(mini_con):
     # 2023-06-01: r-a sells b-x again (now p-two's, unlisted); r-c × b-x's removal stays
-    # disputed while its segment lasts.
-    assert run(mini_con, "kpis", as_of=D("2023-06-01"), compare=None) == [
+    # disputed while its segment lasts; r-c × b-y's latest evidence is from 2022-01-01.
+    assert kpis(mini_con, "2023-06-01", None) == [
         ("pairs_sold", "Retailer × brand pairs sold", 2, None, None),
+        ("pairs_sold_stale", "Pairs sold on stale evidence", 1, None, None),
         ("pairs_not_sold", "Pairs removed or unavailable", 3, None, None),
+        ("pairs_with_data", "Pairs with data", 5, None, None),
         ("relistings", "Re-listings so far", 1, None, None),
         ("exposed_retailers", "Retailers selling brands of listed parents", 1, None, None),
         ("disputed_pairs", "Pairs with disputed status", 1, None, None),
     ]
+    # A longer threshold: r-c × b-y's 516-day-old evidence is no longer stale.
+    assert kpis(mini_con, "2023-06-01", None, stale_after=516)[1][2] == 0
 
 
 def test_kpis_before_any_data(mini_con):
-    assert (
-        pick(
-            mini_con,
-            "kpis",
-            ["value", "compare_value", "delta"],
-            as_of=D("2019-01-01"),
-            compare=D("2019-01-01"),
-        )
-        == [(0, 0, 0)] * 5
-    )
+    assert [row[2:] for row in kpis(mini_con, "2019-01-01", "2019-01-01")] == [(0, 0, 0)] * 7
 
 
-def _kpis_by_definition(con, day: dt.date) -> dict[str, int]:
+def test_kpis_exposure_by_any_claim_on_the_seed(seed_con):
+    # 2025-10-29: Ezviz's sellers (Best Buy, Walmart, Costco) by the strongest claims; every
+    # Lorex seller too when Dahua's contested 2012 claim counts.
+    exposed = {row[0]: row[2] for row in kpis(seed_con, "2025-10-29", None)}
+    assert exposed["exposed_retailers"] == 3
+    exposed = {row[0]: row[2] for row in kpis(seed_con, "2025-10-29", None, any_claim=True)}
+    assert exposed["exposed_retailers"] == 6
+
+
+def _kpis_by_definition(con, day: dt.date, any_claim: bool) -> dict[str, int]:
     """The headline numbers counted from status_as_of and relistings, as kpis.sql defines them."""
-    pairs = run_query(con, "status_as_of", {**NO_STATUS_FILTER, "as_of": day})
+    pairs = run_query(
+        con, "status_as_of", {**NO_STATUS_FILTER, "as_of": day, "any_claim": any_claim}
+    )
     sold = pairs["status"].isin(["stocked", "exiting"])
-    relisted = run_query(con, "relistings", {"retailers": None, "brands": None, "as_of": day})
+    relisted = run_query(
+        con, "relistings", {"retailers": None, "brands": None, "as_of": day, "max_rows": None}
+    )
     return {
         "pairs_sold": int(sold.sum()),
+        "pairs_sold_stale": int((sold & pairs["stale"]).sum()),
         "pairs_not_sold": int((~sold).sum()),
+        "pairs_with_data": len(pairs),
         "relistings": len(relisted),
         "exposed_retailers": pairs.loc[sold & (pairs["lists"] != ""), "retailer_id"].nunique(),
         "disputed_pairs": int(pairs["disputed"].sum()),
@@ -1003,10 +1270,15 @@ def test_kpis_agree_with_status_as_of_around_every_change(fixture, request):
         days = {ordered[round(i * (len(ordered) - 1) / 149)] for i in range(150)}
     assert len(days) > 20
     for day in sorted(days):
-        got = run_query(con, "kpis", {"as_of": day, "compare": None})
-        assert dict(zip(got["metric"], got["value"], strict=True)) == _kpis_by_definition(
-            con, day
-        ), day
+        for any_claim in (False, True):
+            got = run_query(
+                con,
+                "kpis",
+                {"as_of": day, "compare": None, "any_claim": any_claim, "stale_after": 365},
+            )
+            assert dict(zip(got["metric"], got["value"], strict=True)) == _kpis_by_definition(
+                con, day, any_claim
+            ), (day, any_claim)
 
 
 # --- explorer_observations / explorer_observations_count -------------------------------------

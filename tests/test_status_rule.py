@@ -1,9 +1,10 @@
-"""The status rule of DESIGN.md: the SQL materialisation against a plain-Python reference."""
+"""The status rule of docs/design.md: the SQL materialisation against a plain-Python reference."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -11,9 +12,10 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shelfwatch import ingest, store
+from shelfwatch import ingest, store, vocab
 from shelfwatch.queries import run_query
 
+# Written out again on purpose: the reference must not share the code it checks.
 CONFIDENCE_RANK = {"low": 1, "medium": 2, "high": 3}
 SOURCE_KIND_RANK = {
     "brand_claim": 1,
@@ -23,6 +25,7 @@ SOURCE_KIND_RANK = {
     "statement": 5,
 }
 SOLD = {"stocked", "exiting"}
+WINDOW = dt.timedelta(days=30)
 DAY0 = dt.date(2021, 1, 1)
 
 
@@ -44,10 +47,19 @@ class Expected:
     since: dt.date
     disputed: bool
     obs_id: int
+    last_evidence_on: dt.date
 
 
 def reference_status(log: list[Obs], retailer: str, brand: str, day: dt.date) -> Expected | None:
-    """DESIGN.md's status rule, written the obvious way."""
+    """docs/design.md's status rule, written the obvious way."""
+    found = reference_with_disputes(log, retailer, brand, day)
+    return found[0] if found else None
+
+
+def reference_with_disputes(
+    log: list[Obs], retailer: str, brand: str, day: dt.date
+) -> tuple[Expected, set[int]] | None:
+    """The status and the obs_ids of the observations that make it disputed."""
     seen = [o for o in log if (o.retailer_id, o.brand_id) == (retailer, brand)]
     seen = [o for o in seen if o.effective_on <= day]
     if not seen:
@@ -64,6 +76,9 @@ def reference_status(log: list[Obs], retailer: str, brand: str, day: dt.date) ->
             ),
         )
 
+    def strength(o: Obs) -> tuple[int, int]:
+        return CONFIDENCE_RANK[o.confidence], SOURCE_KIND_RANK[o.source_kind]
+
     dates = sorted({o.effective_on for o in seen})
     current = winner(dates[-1])  # rule 3
     since = dates[-1]
@@ -71,16 +86,24 @@ def reference_status(log: list[Obs], retailer: str, brand: str, day: dt.date) ->
         if winner(date).status != current.status:
             break
         since = date
-    disputed = any(  # rule 5
-        abs((o.effective_on - current.effective_on).days) <= 30
-        and (o.status in SOLD) != (current.status in SOLD)
-        for o in seen
-    )
-    return Expected(current.status, since, disputed, current.obs_id)
+
+    def disagrees(o: Obs) -> bool:
+        return (o.status in SOLD) != (current.status in SOLD)
+
+    in_run = [o for o in seen if since <= o.effective_on]
+    before_run = [o for o in seen if since - WINDOW <= o.effective_on < since]
+    disputing = {o.obs_id for o in in_run if disagrees(o)} | {  # rule 5
+        o.obs_id
+        for o in before_run
+        if disagrees(o) and all(strength(o) > strength(p) for p in in_run)
+    }
+    expected = Expected(current.status, since, bool(disputing), current.obs_id, dates[-1])
+    return expected, disputing  # rule 6: the latest date is the last evidence
 
 
-def store_from_log(log: list[Obs]) -> duckdb.DuckDBPyConnection:
-    """An in-memory database with the store's schema and derived tables."""
+@cache
+def _rule_connection() -> duckdb.DuckDBPyConnection:
+    """One in-memory database with the store's schema, reused by every example."""
     con = duckdb.connect()
     con.execute(store.sql_text("schema"))
     con.execute(
@@ -88,45 +111,95 @@ def store_from_log(log: list[Obs]) -> duckdb.DuckDBPyConnection:
         "('r-a', 'A', null, null, null), ('r-b', 'B', null, null, null)"
     )
     con.execute("insert into brands values ('b-x', 'X', null), ('b-y', 'Y', null)")
-    for o in log:
-        con.execute(
-            "insert into observations values ($obs_id, $retailer_id, $brand_id, $status, "
-            "$effective_on, 'https://s.example/' || $obs_id, $source_kind, $confidence, "
-            "$reported_on, 'all', null, null, null, 1, $obs_id + 1)",
-            {
-                "obs_id": o.obs_id,
-                "retailer_id": o.retailer_id,
-                "brand_id": o.brand_id,
-                "status": o.status,
-                "effective_on": o.effective_on,
-                "source_kind": o.source_kind,
-                "confidence": o.confidence,
-                "reported_on": o.reported_on,
-            },
-        )
-    store.derive_status(con)
+    vocab.write_tables(con)
     return con
+
+
+def store_from_log(log: list[Obs]) -> duckdb.DuckDBPyConnection:
+    """The shared database holding just ``log``, with the status tables derived from it."""
+    con = _rule_connection()
+    con.execute("delete from observations")
+    frame = pd.DataFrame(
+        {
+            "obs_id": [o.obs_id for o in log],
+            "retailer_id": [o.retailer_id for o in log],
+            "brand_id": [o.brand_id for o in log],
+            "status": [o.status for o in log],
+            "effective_on": [o.effective_on for o in log],
+            "source_kind": [o.source_kind for o in log],
+            "confidence": [o.confidence for o in log],
+            "reported_on": pd.Series([o.reported_on for o in log], dtype=object),
+        }
+    )
+    con.register("log_frame", frame)
+    con.execute(
+        "insert into observations select obs_id, retailer_id, brand_id, status, "
+        "effective_on::date, 'https://s.example/' || obs_id, source_kind, confidence, "
+        "reported_on::date, 'all', null, null, null, 1, obs_id + 1 from log_frame"
+    )
+    con.unregister("log_frame")
+    for name in ("derive_segments", "derive_intervals"):  # what the checks read, in order
+        con.execute(store.sql_text(name))
+    return con
+
+
+def _covering(rows: list[tuple], day: dt.date) -> list[tuple]:
+    """Rows (valid_from, valid_to exclusive or None, …) that hold on ``day``."""
+    return [row for row in rows if row[0] <= day and (row[1] is None or row[1] > day)]
 
 
 def segment_status(con, retailer: str, brand: str, day: dt.date) -> Expected | None:
     rows = con.execute(
         """
-        select status, since, disputed, obs_id from status_segments
+        select seg_from, seg_to, status, since, disputed, obs_id, seg_from from status_segments
         where retailer_id = $r and brand_id = $b
-          and seg_from <= $d and (seg_to is null or seg_to > $d)
         """,
-        {"r": retailer, "b": brand, "d": day},
+        {"r": retailer, "b": brand},
     ).fetchall()
-    assert len(rows) <= 1, "at most one segment may hold on a date"
-    return Expected(*rows[0]) if rows else None
+    (covering,) = _covering(rows, day) or [None]
+    return Expected(*covering[2:]) if covering else None
 
 
-# Few pairs, a short span of days and coarse choices: many same-day ties and 30-day overlaps.
+class DerivedTables:
+    """Every segment and interval of the shared database, read once per example."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.segments: dict[tuple[str, str], list[tuple]] = {}
+        self.intervals: dict[tuple[str, str], list[tuple]] = {}
+        for target, sql in (
+            (
+                self.segments,
+                "select retailer_id, brand_id, seg_from, seg_to, status, since, disputed, "
+                "obs_id, seg_from from status_segments",
+            ),
+            (
+                self.intervals,
+                "select retailer_id, brand_id, valid_from, valid_to, status, disputed "
+                "from status_intervals",
+            ),
+        ):
+            for row in con.execute(sql).fetchall():
+                target.setdefault(row[:2], []).append(row[2:])
+
+    def status(self, retailer: str, brand: str, day: dt.date) -> Expected | None:
+        covering = _covering(self.segments.get((retailer, brand), []), day)
+        assert len(covering) <= 1, "at most one segment may hold on a date"
+        return Expected(*covering[0][2:]) if covering else None
+
+    def interval(self, retailer: str, brand: str, day: dt.date) -> tuple[str, bool] | None:
+        """The timeline interval covering ``day``: its status and disputed flag."""
+        covering = _covering(self.intervals.get((retailer, brand), []), day)
+        assert len(covering) <= 1, "at most one interval may hold on a date"
+        return tuple(covering[0][2:]) if covering else None
+
+
+# Few pairs, a short span of days and coarse choices: many same-day ties and 30-day overlaps;
+# half the dates from a handful 29, 30 and 31 days apart, so the dispute window's edges recur.
 observation = st.tuples(
     st.sampled_from(["r-a", "r-b"]),
     st.sampled_from(["b-x", "b-y"]),
     st.sampled_from(["stocked", "exiting", "unavailable", "removed"]),
-    st.integers(0, 120),
+    st.one_of(st.sampled_from([0, 29, 30, 31, 60, 61]), st.integers(0, 120)),
     st.sampled_from(list(SOURCE_KIND_RANK)),
     st.sampled_from(list(CONFIDENCE_RANK)),
     st.one_of(st.none(), st.integers(0, 3)),
@@ -155,17 +228,20 @@ def as_log(raw: list[tuple]) -> list[Obs]:
     days=st.lists(st.integers(-5, 130), min_size=1, max_size=8),
 )
 def test_sql_status_rule_matches_reference(raw, days):
+    """Status, since, disputed and last_evidence_on of every pair on random dates; the
+    timeline's intervals carry the same status and disputed flag."""
     log = as_log(raw)
-    con = store_from_log(log)
-    try:
-        for offset in days:
-            day = DAY0 + dt.timedelta(days=offset)
-            for retailer in ("r-a", "r-b"):
-                for brand in ("b-x", "b-y"):
-                    expected = reference_status(log, retailer, brand, day)
-                    assert segment_status(con, retailer, brand, day) == expected, (day, retailer)
-    finally:
-        con.close()
+    derived = DerivedTables(store_from_log(log))
+    for offset in days:
+        day = DAY0 + dt.timedelta(days=offset)
+        for retailer in ("r-a", "r-b"):
+            for brand in ("b-x", "b-y"):
+                expected = reference_status(log, retailer, brand, day)
+                assert derived.status(retailer, brand, day) == expected, (day, retailer)
+                flags = derived.interval(retailer, brand, day)
+                assert flags == (
+                    None if expected is None else (expected.status, expected.disputed)
+                ), (day, retailer, brand)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -178,24 +254,28 @@ def test_status_as_of_query_matches_reference(raw, offset):
     log = as_log(raw)
     day = DAY0 + dt.timedelta(days=offset)
     con = store_from_log(log)
-    try:
-        frame = run_query(
-            con,
-            "status_as_of",
-            {
-                "as_of": day,
-                "retailers": None,
-                "brands": None,
-                "statuses": None,
-                "parents": None,
-                "lists": None,
-            },
-        )
-    finally:
-        con.close()
+    con.execute(store.sql_text("derive_owners"))  # the query reads the owners' table too
+    frame = run_query(
+        con,
+        "status_as_of",
+        {
+            "as_of": day,
+            "retailers": None,
+            "brands": None,
+            "statuses": None,
+            "parents": None,
+            "lists": None,
+            "any_claim": False,
+            "stale_after": vocab.STALE_AFTER_DAYS,
+        },
+    )
     got = {
         (row.retailer_id, row.brand_id): Expected(
-            row.status, row.since, bool(row.disputed), int(row.obs_id)
+            row.status,
+            pd_date(row.since),
+            bool(row.disputed),
+            int(row.obs_id),
+            pd_date(row.last_evidence_on),
         )
         for row in frame.itertuples()
     }
@@ -205,10 +285,25 @@ def test_status_as_of_query_matches_reference(raw, offset):
             expected = reference_status(log, retailer, brand, day)
             if expected is not None:
                 want[(retailer, brand)] = expected
-    normalised = {
-        key: Expected(v.status, pd_date(v.since), v.disputed, v.obs_id) for key, v in got.items()
-    }
-    assert normalised == want
+    assert got == want
+    for row in frame.itertuples():
+        age = (day - pd_date(row.last_evidence_on)).days
+        assert bool(row.stale) == (age > vocab.STALE_AFTER_DAYS)
+
+    # "Why this status" names the deciding observation and exactly the disputing ones.
+    for retailer in ("r-a", "r-b"):
+        for brand in ("b-x", "b-y"):
+            found = reference_with_disputes(log, retailer, brand, day)
+            why = run_query(
+                con, "status_explained", {"retailer": retailer, "brand": brand, "as_of": day}
+            )
+            if found is None:
+                assert why.empty
+                continue
+            expected, disputing = found
+            assert why["obs_id"][why["role"] == "deciding"].tolist() == [expected.obs_id]
+            assert set(why["obs_id"][why["disputes"]].tolist()) == disputing
+            assert why["disputed"].eq(expected.disputed).all()
 
 
 def pd_date(value) -> dt.date:
@@ -229,7 +324,7 @@ def test_later_line_wins_a_full_tie(tmp_path: Path):
     ingest.build(data, tmp_path / "store", today=dt.date(2026, 11, 29))
     con = store.open_version(tmp_path / "store")
     got = segment_status(con, "r-a", "b-x", dt.date(2021, 6, 1))
-    assert got == Expected("removed", dt.date(2021, 5, 1), True, 2)
+    assert got == Expected("removed", dt.date(2021, 5, 1), True, 2, dt.date(2021, 5, 1))
 
     # A later batch with the same tie wins over both: it was ingested last.
     (tmp_path / "later.csv").write_text(

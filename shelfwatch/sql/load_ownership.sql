@@ -1,5 +1,6 @@
 -- Insert the validated staged ownership claims (conflicting claims stay separate rows).
+-- claim_no keeps the file's order: "the later row" breaks the last tie between claims.
 insert into ownership
 select clean(brand_id), clean(company_id), trim(valid_from)::date, clean(valid_to)::date,
-       trim(source_url), coalesce(clean(confidence), 'medium'), nullif(note, '')
+       trim(source_url), coalesce(clean(confidence), 'medium'), nullif(note, ''), _row + 1
 from staged order by _row;

@@ -1,5 +1,5 @@
 -- The tables of one published store version. Input tables mirror the CSV files of
--- DESIGN.md; derived tables are rebuilt from them on every publish.
+-- docs/design.md; derived tables are rebuilt from them on every publish.
 
 create table if not exists retailers (
     retailer_id varchar not null,
@@ -21,7 +21,8 @@ create table if not exists companies (
     country    varchar
 );
 
--- Conflicting claims are kept as separate rows: no primary key on purpose.
+-- Conflicting claims are kept as separate rows: no primary key on purpose. claim_no is the
+-- claim's row in ownership.csv (1 = first): the strongest-claim rule's last tie-break.
 create table if not exists ownership (
     brand_id   varchar not null,
     company_id varchar not null,
@@ -29,7 +30,8 @@ create table if not exists ownership (
     valid_to   date,
     source_url varchar not null,
     confidence varchar not null,
-    note       varchar
+    note       varchar,
+    claim_no   bigint
 );
 
 create table if not exists designations (

@@ -1,7 +1,10 @@
 """The shared frame of every page: data version, as-of date, URL-bound filters, permalinks.
 
 Every page calls :func:`current` first (it draws the shared sidebar and returns the
-:class:`View`), then the ``*_filter`` helpers for its URL-bound widgets.
+:class:`View`), then the ``*_filter`` helpers for its URL-bound widgets, and :func:`finish`
+last. Each helper records the canonical value it accepted in ``View.bound``; :func:`finish`
+drops every other parameter from the URL, so a rejected, repeated or unknown value never
+survives into the address bar, the permalink or a citation.
 """
 
 from __future__ import annotations
@@ -16,14 +19,13 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from shelfwatch import store, urlstate
+from shelfwatch import store, urlstate, vocab
 from shelfwatch.ui import data
 
-STATUS_OPTIONS = ("stocked", "exiting", "unavailable", "removed")
-SOURCE_KIND_OPTIONS = ("statement", "listing_check", "legal_filing", "news_report", "brand_claim")
-CONFIDENCE_OPTIONS = ("high", "medium", "low")
 # Before any observation a pair simply has no data; let users look that far back.
 EARLIEST_DATE = dt.date(2010, 1, 1)
+# Widget keys of the sidebar's rule settings (URL parameters stale and claims).
+STALE_KEY, CLAIMS_KEY = "url_stale", "url_claims"
 
 
 @dataclass
@@ -42,6 +44,10 @@ class View:
     brand_names: dict[str, str] = field(default_factory=dict)
     company_names: dict[str, str] = field(default_factory=dict)
     lists: tuple[str, ...] = ()
+    stale_after: int = vocab.STALE_AFTER_DAYS
+    any_claim: bool = False
+    # URL parameter -> the canonical text a widget accepted this run (what the link keeps).
+    bound: dict[str, str] = field(default_factory=dict)
 
     @property
     def pinned(self) -> bool:
@@ -51,17 +57,30 @@ class View:
         return data.run(self.path, name, params)
 
 
-def _raw_params() -> dict[str, str]:
-    return {key: st.query_params.get(key, "") for key in st.query_params}
+def _raw_params(notices: list[str]) -> dict[str, str]:
+    """The URL's parameters, one value each: a repeated key keeps its last value, with a notice."""
+    raw = {}
+    for key in st.query_params:
+        values = st.query_params.get_all(key)
+        if len(values) > 1:
+            notices.append(
+                f"{urlstate.printable(key)[:40]!r} was given {len(values)} times in the link; "
+                "using the last."
+            )
+        raw[key] = values[-1] if values else ""
+    return raw
 
 
-def set_param(name: str, value: object) -> None:
-    """Write a widget's value into the URL (None/empty removes it)."""
+def set_param(view: View, name: str, value: object) -> None:
+    """Write a widget's value into the URL (None/empty removes it) and keep it in the link."""
     text = urlstate.format_value(value)
     if text is None:
+        view.bound.pop(name, None)
         if name in st.query_params:
             del st.query_params[name]
-    elif st.query_params.get(name) != text:
+        return
+    view.bound[name] = text
+    if st.query_params.get_all(name) != [text]:
         st.query_params[name] = text
 
 
@@ -76,7 +95,8 @@ def sidebar() -> View | None:
         )
         return None
 
-    raw = _raw_params()
+    repeated: list[str] = []
+    raw = _raw_params(repeated)
     # Pass 1 only for the version: the known ids depend on which version we read.
     probe = urlstate.parse_params(raw, {})
     version = latest
@@ -101,14 +121,12 @@ def sidebar() -> View | None:
         "brand": brands["brand_id"].tolist(),
         "parent": companies["company_id"].tolist(),
         "list": lists["list"].tolist(),
-        "status": STATUS_OPTIONS,
-        "kind": SOURCE_KIND_OPTIONS,
-        "confidence": CONFIDENCE_OPTIONS,
+        "status": vocab.STATUS_NAMES,
+        "kind": vocab.SOURCE_KIND_NAMES,
+        "confidence": vocab.CONFIDENCE_NAMES,
     }
     params = urlstate.parse_params(raw, known)
-    params.notices = [n for n in params.notices if not n.startswith("Ignored v=")] + (
-        [n for n in probe.notices if n.startswith("Ignored v=")]
-    )
+    params.notices = repeated + params.notices
     if version_notice:
         params.notices.insert(0, version_notice)
 
@@ -145,9 +163,41 @@ def sidebar() -> View | None:
             f"Data version {version} · {int(bounds['observations']):,} observations · "
             f"{first_date:%Y-%m-%d} to {last_date:%Y-%m-%d}"
         )
+        view.stale_after = _stale_setting(view)
+        view.any_claim = _claims_setting(view)
     if view.pinned:
-        set_param("v", version)
+        set_param(view, "v", version)
     return view
+
+
+def _stale_setting(view: View) -> int:
+    _initial(STALE_KEY, view.params.stale_after or vocab.STALE_AFTER_DAYS)
+    days = st.number_input(
+        "Stale after (days)",
+        min_value=0,
+        max_value=urlstate.STALE_MAX_DAYS,
+        step=30,
+        key=STALE_KEY,
+        help="A status whose latest evidence is older than this on the as-of date is marked "
+        f"stale: it may have changed without a source saying so. Default "
+        f"{vocab.STALE_AFTER_DAYS}.",
+    )
+    days = int(days if days is not None else vocab.STALE_AFTER_DAYS)
+    set_param(view, "stale", None if days == vocab.STALE_AFTER_DAYS else days)
+    return days
+
+
+def _claims_setting(view: View) -> bool:
+    _initial(CLAIMS_KEY, view.params.any_claim)
+    any_claim = st.toggle(
+        "Count every ownership claim",
+        key=CLAIMS_KEY,
+        help="Off (default): a brand's parent is the company its strongest ownership claim "
+        "names (confidence, then the latest start, then the later row); other claims are "
+        "shown as contested. On: every company a claim covering the date names counts.",
+    )
+    set_param(view, "claims", "any" if any_claim else None)
+    return bool(any_claim)
 
 
 def current() -> View:
@@ -174,10 +224,26 @@ def show_notices(view: View) -> None:
         st.info(urlstate.escape_markdown(notice), icon="ℹ️")
 
 
+def finish(view: View, *, link: bool = True) -> None:
+    """Close the page: drop every URL parameter no widget accepted, then show the permalink."""
+    for key in list(st.query_params):
+        if key not in view.bound or st.query_params.get_all(key) != [view.bound[key]]:
+            if key in view.bound:
+                st.query_params[key] = view.bound[key]
+            else:
+                del st.query_params[key]
+    if link:
+        show_permalink(view)
+
+
 def _initial(key: str, value: object) -> None:
     # Seed a widget from the URL once; afterwards the widget's own state wins.
     if key not in st.session_state:
         st.session_state[key] = value
+
+
+def _pin(key: str) -> None:
+    st.session_state[f"{key}__pinned"] = True
 
 
 def date_filter(
@@ -192,34 +258,97 @@ def date_filter(
 ) -> dt.date:
     """A date widget bound to URL parameter ``name``, clamped to the data's range.
 
-    ``keep_default_in_url=False`` leaves the parameter out while it holds its default (a
-    window's open ends), so links and export filters list only what the user chose.
+    A date from the link, or one the user set, stays where it is. Only a date nobody chose
+    follows its default when that moves (e.g. compare = a year before as-of), and the page
+    says so in the field's help. ``keep_default_in_url=False`` leaves the parameter out while
+    it holds its default (a window's open ends), so links list only what the user chose.
     """
     low = min(view.first_date, default, EARLIEST_DATE)
     high = max(view.last_date, dt.date.today(), default)
-    wanted = view.params.dates.get(name, default)
-    if not low <= wanted <= high:
-        view.params.notices.append(
-            f"{name}={wanted:%Y-%m-%d} is outside the data ({low:%Y-%m-%d} to {high:%Y-%m-%d}); "
-            "using the nearest date."
-        )
-        wanted = min(max(wanted, low), high)
     key = f"url_{name}"
-    _initial(key, wanted)
-    # A date the user never touched follows its default (e.g. compare = a year before as-of).
-    default_key = f"{key}__default"
-    if st.session_state.get(default_key) not in (None, default) and (
-        st.session_state[key] == st.session_state[default_key]
-    ):
+    pinned_key = f"{key}__pinned"
+    if key not in st.session_state:
+        wanted = view.params.dates.get(name)
+        st.session_state[pinned_key] = wanted is not None
+        if wanted is None:
+            wanted = default
+        if not low <= wanted <= high:
+            view.params.notices.append(
+                f"{name}={wanted:%Y-%m-%d} is outside the data ({low:%Y-%m-%d} to "
+                f"{high:%Y-%m-%d}); using the nearest date."
+            )
+            wanted = min(max(wanted, low), high)
+        st.session_state[key] = wanted
+    elif not st.session_state.get(pinned_key):
         st.session_state[key] = min(max(default, low), high)
-    st.session_state[default_key] = default
     target = container or st
     value = target.date_input(
-        label, key=key, min_value=low, max_value=high, help=help, format="YYYY-MM-DD"
+        label,
+        key=key,
+        min_value=low,
+        max_value=high,
+        help=help,
+        format="YYYY-MM-DD",
+        on_change=_pin,
+        args=(key,),
     )
     value = value or default
-    set_param(name, value if keep_default_in_url or value != default else None)
+    set_param(view, name, value if keep_default_in_url or value != default else None)
     return value
+
+
+def date_window(
+    view: View,
+    names: tuple[str, str],
+    labels: tuple[str, str],
+    *,
+    defaults: tuple[dt.date, dt.date],
+    containers: tuple[object, object],
+    helps: tuple[str | None, str | None] = (None, None),
+    keep_default_in_url: bool = True,
+) -> tuple[dt.date, dt.date] | None:
+    """Two dates bound to ``names`` (start, end). None when the start is after the end: the
+    page then shows that conflict and a button to swap them, and never picks one silently."""
+    start = date_filter(
+        view,
+        names[0],
+        labels[0],
+        default=defaults[0],
+        container=containers[0],
+        help=helps[0],
+        keep_default_in_url=keep_default_in_url,
+    )
+    end = date_filter(
+        view,
+        names[1],
+        labels[1],
+        default=defaults[1],
+        container=containers[1],
+        help=helps[1],
+        keep_default_in_url=keep_default_in_url,
+    )
+    if start <= end:
+        return start, end
+    st.warning(
+        f"“{labels[0]}” ({start:%Y-%m-%d}) is after “{labels[1]}” ({end:%Y-%m-%d}), so the "
+        "window is empty. Change one of the dates, or swap them."
+    )
+    st.button(
+        "Swap the two dates",
+        key=f"swap_{names[0]}_{names[1]}",
+        on_click=_swap,
+        args=(f"url_{names[0]}", f"url_{names[1]}"),
+    )
+    return None
+
+
+def _swap(first: str, second: str) -> None:
+    st.session_state[first], st.session_state[second] = (
+        st.session_state[second],
+        st.session_state[first],
+    )
+    _pin(first)
+    _pin(second)
 
 
 def multi_filter(
@@ -237,7 +366,7 @@ def multi_filter(
     _initial(key, [v for v in view.params.lists.get(name, ()) if v in options])
     target = container or st
     chosen = target.multiselect(label, options, key=key, format_func=format_func, help=help)
-    set_param(name, tuple(chosen))
+    set_param(view, name, tuple(chosen))
     return tuple(chosen)
 
 
@@ -266,8 +395,10 @@ def text_filter(view: View, name: str, label: str, *, container=None, help: str 
     key = f"url_{name}"
     _initial(key, view.params.text.get(name, ""))
     target = container or st
-    value = target.text_input(label, key=key, max_chars=urlstate.MAX_TEXT, help=help).strip()
-    set_param(name, value)
+    value = urlstate.printable(
+        target.text_input(label, key=key, max_chars=urlstate.MAX_TEXT, help=help)
+    ).strip()
+    set_param(view, name, value)
     return value
 
 
@@ -284,19 +415,20 @@ def choice_filter(
 ) -> str:
     """A radio bound to a page-specific single-value URL parameter."""
     key = f"url_{name}"
-    wanted = urlstate.parse_choice(
-        name, st.query_params.get(name), options, default, view.params.notices
-    )
-    _initial(key, wanted)
+    if key not in st.session_state:
+        raw = st.query_params.get_all(name)
+        st.session_state[key] = urlstate.parse_choice(
+            name, raw[-1] if raw else None, options, default, view.params.notices
+        )
     target = container or st
     value = target.radio(label, options, key=key, format_func=format_func, horizontal=horizontal)
-    set_param(name, None if value == default else value)
+    set_param(view, name, None if value == default else value)
     return value
 
 
 def permalink(view: View, extra: Iterable[tuple[str, str]] = ()) -> str:
-    """This exact view as a link: every current parameter plus the pinned data version."""
-    params = {key: st.query_params.get(key) for key in st.query_params}
+    """This exact view as a link: the accepted parameters plus the pinned data version."""
+    params = dict(view.bound)
     params["v"] = str(view.version)
     params["as_of"] = view.as_of.isoformat()
     params.update(dict(extra))

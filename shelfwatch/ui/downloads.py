@@ -130,8 +130,12 @@ def show_table(
     show_host: bool = True,
     key: str | None = None,
     height: int | str = "auto",
-) -> None:
+    selectable: bool = False,
+) -> int | None:
     """A read-only table of ``columns`` (in that order), data always rendered as text.
+
+    ``selectable`` lets the reader pick one row (its checkbox); the return value is its
+    position in ``frame`` (None: none picked).
 
     ``columns`` maps a column to its label or to a ``st.column_config`` object. The ``links``
     columns are clickable for http(s) values only: any other value (``javascript:``, ``data:``,
@@ -163,11 +167,17 @@ def show_table(
             shown[name] = leftover
             order.append(name)
             config[name] = st.column_config.TextColumn(f"{label or column} (not a web link)")
-    st.dataframe(
+    event = st.dataframe(
         shown,
         column_order=order,
         column_config=config,
         hide_index=True,
         key=key,
         height=height,
+        on_select="rerun" if selectable else "ignore",
+        selection_mode="single-row",
     )
+    if not selectable:
+        return None
+    rows = event.selection.rows
+    return int(rows[0]) if rows else None

@@ -110,22 +110,65 @@ def test_clicking_a_cell_shows_its_evidence_and_sources(tab, seed_server):
     act(page, lambda: page.mouse.click(x, y))
 
     assert "cell=home-depot%3Alorex" in page.url
-    status = page.locator('[data-testid="stText"]').filter(has_text="Home Depot × Lorex")
-    assert status.inner_text().startswith(
-        "Home Depot × Lorex on 2021-11-30: ✕ Removed since 2021-10-25"
-    )
+    why = page.locator(".st-key-why_overview")
+    why.get_by_text("Why this status").wait_for()
+    assert why.get_by_text("✕ Removed since 2021-10-25 (on 2021-11-30)", exact=False).count()
+    assert why.get_by_text("Not disputed", exact=False).count()
     rows = evidence_grid(page)
     sources = [row["Source"] for row in rows]
     assert YAHOO in sources, sources
     assert all(source.startswith("https://") for source in sources if source)
 
     # The Source column is a link: clicking it opens the source (stubbed: no network here).
-    link = harness.link_in_first_row(page, page.locator('[data-testid="stDataFrame"]').first)
+    link = harness.link_in_first_row(page, page.locator(".st-key-evidence_table").first)
     assert link, "no clickable source link in the evidence table's first row"
     with tab.context.expect_page() as opened:
         page.mouse.click(*link)
     assert opened.value.url == rows[0]["Source"]
     assert not tab.dialogs and not harness.problems(page)
+
+
+def test_compare_shows_the_round_trip_and_the_cell_says_why(tab, seed_server):
+    """Home Depot removed Lorex in October 2021 and listed it again in 2025: Compare lists both
+    changes, and the Overview cell explains the status it has now."""
+    page = tab.page
+    open_page(page, f"{seed_server}/compare?start=2021-10-01&end=2025-10-29&retailer=home-depot")
+    page.get_by_text(re.compile(r"changes? between 2021-10-01 and 2025-10-29")).wait_for()
+    grids = [g for g in harness.data_grids(page) if "Changed on" in g["columns"]]
+    assert grids, "no changes table"
+    rows = [r for r in harness.grid_records(grids[0]) if r.get("Brand") == "Lorex"]
+    assert [(r["From"], r["To"], r["Changed on"]) for r in rows] == [
+        ("● Stocked", "✕ Removed", "2021-10-25"),
+        ("✕ Removed", "● Stocked", "2025-09-23"),
+    ]
+    assert not harness.problems(page)
+
+    open_page(page, f"{seed_server}/overview?as_of=2025-10-29")
+    x, y = harness.heatmap_cell_position(page, "home-depot", "lorex")
+    act(page, lambda: page.mouse.click(x, y))
+    why = page.locator(".st-key-why_overview")
+    why.get_by_text("Why this status").wait_for()
+    text = why.inner_text()
+    assert "● Stocked since 2025-09-23 (on 2025-10-29)" in text
+    assert "Decided by a legal filing, low confidence, dated 2025-09-23" in text
+    assert not harness.problems(page)
+
+
+def test_no_table_offers_an_uncited_download(tab, seed_server):
+    """The grid toolbar's own "Download as CSV" is off: every download carries provenance."""
+    page = tab.page
+    open_page(page, f"{seed_server}/explore?as_of=2021-11-30")
+    table = page.locator('[data-testid="stDataFrame"]').first
+    table.hover()
+    page.wait_for_timeout(300)
+    toolbar = page.locator('[data-testid="stElementToolbar"]')
+    assert toolbar.get_by_role("button", name=re.compile("download", re.I)).count() == 0
+    assert (
+        page.locator('[data-testid="stElementToolbarButton"]')
+        .filter(has_text=re.compile("download", re.I))
+        .count()
+        == 0
+    )
 
 
 # --- Explore & export ---------------------------------------------------------------------------
