@@ -4,7 +4,7 @@ pair has its status, export, share."""
 import duckdb
 import streamlit as st
 
-from shelfwatch import charts, queries, store, urlstate, vocab
+from shelfwatch import charts, queries, store, vocab
 from shelfwatch.ui import context, downloads, evidence
 
 SHOWN_ROWS = 5_000
@@ -51,8 +51,9 @@ with st.container(border=True):
         "Parent company",
         view.company_names,
         container=row[2],
-        help="Brands owned by this company on the date (status view) or on the observation's "
-        "date (evidence).",
+        help="Brands owned by this company on the as-of date — the company the strongest "
+        "ownership claim names, unless “Count every ownership claim” is on (status view) — or "
+        "named by any claim on the observation's own date (evidence).",
     )
     row = st.columns(3)
     lists = context.multi_filter(
@@ -266,60 +267,48 @@ else:
         )
     else:
         shown = frame.assign(status=frame["status"].map(charts.status_label))
-        picked = downloads.show_table(
-            shown,
-            {
-                "retailer_name": "Retailer",
-                "brand_name": "Brand",
-                "status": "Status",
-                "since": date_column("Since", format="YYYY-MM-DD"),
-                "disputed": st.column_config.CheckboxColumn(
-                    "Disputed",
-                    help="A source dated in the status's run disagrees on whether the brand is "
-                    f"sold, or a stronger one dated within {vocab.DISPUTE_WINDOW_DAYS} days "
-                    "before it does.",
-                ),
-                "last_evidence_on": date_column(
-                    "Latest evidence",
-                    format="YYYY-MM-DD",
-                    help="The latest observation of the pair up to the as-of date.",
-                ),
-                "stale": st.column_config.CheckboxColumn(
-                    "Stale",
-                    help=f"The latest evidence is over {view.stale_after:,} days old on the "
-                    "as-of date.",
-                ),
-                "source_url": "Source",
-                "source_kind": "Source kind",
-                "confidence": "Confidence",
-                "quote": st.column_config.TextColumn("Quote", width="large"),
-                "parent_names": "Parent on date",
-                "ownership_confidence": "Ownership confidence",
-                "contested_parents": "Ownership contested by",
-                "lists": "Parent's lists",
-                "note": st.column_config.TextColumn("Note", width="large"),
-                "archive_url": "Archive",
-            },
-            key="explore_table",
-            selectable=True,
-        )
-        # The pair whose "why" is shown: from the link at first, then the reader's ticked row;
-        # unticking it hides the explanation.
-        if "explore_cell" not in st.session_state:
-            st.session_state["explore_cell"] = urlstate.parse_cell_key(
-                st.query_params.get("cell"),
-                view.retailer_names,
-                view.brand_names,
-                view.params.notices,
+
+        def status_table(selected: int | None, key: str) -> int | None:
+            return downloads.show_table(
+                shown,
+                {
+                    "retailer_name": "Retailer",
+                    "brand_name": "Brand",
+                    "status": "Status",
+                    "since": date_column("Since", format="YYYY-MM-DD"),
+                    "disputed": st.column_config.CheckboxColumn(
+                        "Disputed",
+                        help="A source dated in the status's run disagrees on whether the brand is "
+                        f"sold, or a stronger one dated within {vocab.DISPUTE_WINDOW_DAYS} days "
+                        "before it does.",
+                    ),
+                    "last_evidence_on": date_column(
+                        "Latest evidence",
+                        format="YYYY-MM-DD",
+                        help="The latest observation of the pair up to the as-of date.",
+                    ),
+                    "stale": st.column_config.CheckboxColumn(
+                        "Stale",
+                        help=f"The latest evidence is over {view.stale_after:,} days old on the "
+                        "as-of date.",
+                    ),
+                    "source_url": "Source",
+                    "source_kind": "Source kind",
+                    "confidence": "Confidence",
+                    "quote": st.column_config.TextColumn("Quote", width="large"),
+                    "parent_names": "Parent on date",
+                    "ownership_confidence": "Ownership confidence",
+                    "contested_parents": "Ownership contested by",
+                    "lists": "Parent's lists",
+                    "note": st.column_config.TextColumn("Note", width="large"),
+                    "archive_url": "Archive",
+                },
+                key=key,
+                selectable=True,
+                selected=selected,
             )
-        if picked is not None and picked < len(frame):
-            row = frame.iloc[picked]
-            st.session_state["explore_cell"] = (str(row["retailer_id"]), str(row["brand_id"]))
-        elif st.session_state.get("explore_picked") is not None:
-            st.session_state["explore_cell"] = None
-        st.session_state["explore_picked"] = picked
-        chosen = st.session_state["explore_cell"]
-        context.set_param(view, "cell", urlstate.cell_key(*chosen) if chosen else None)
+
+        chosen = evidence.pick_pair(view, frame, status_table, state="explore_cell")
         if chosen:
             evidence.show_why(view, *chosen, key="explore")
 

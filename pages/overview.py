@@ -42,22 +42,31 @@ KPI_CARDS = {
 def _kpi_caption(metric: str, counts: dict[str, int], view: context.View) -> str:
     """What a card counts out of what, so a rise from new coverage is not read as a change."""
     with_data = counts["pairs_with_data"]
-    tracked = f"{len(view.retailer_names):,} retailers × {len(view.brand_names):,} brands tracked"
     if metric == "pairs_sold":
         stale = counts["pairs_sold_stale"]
         return (
-            f"of {with_data:,} pairs with data; {tracked}. "
-            f"{counts['pairs_sold'] - stale:,} on fresh evidence, {stale:,} on stale "
-            f"(over {view.stale_after:,} days old)."
+            f"of {with_data:,} pairs with data; {counts['pairs_sold'] - stale:,} on fresh "
+            f"evidence, {stale:,} {charts.STALE_MARK} stale"
         )
     if metric in ("pairs_not_sold", "disputed_pairs"):
         return f"of {with_data:,} pairs with data"
     if metric == "relistings":
-        return "removed or unavailable, then sold again, up to this date"
+        return "sold again after a removal, up to this date"
     if metric == "exposed_retailers":
         claim = "any ownership claim" if view.any_claim else "strongest ownership claim"
-        return f"of {len(view.retailer_names):,} retailers tracked; {claim}"
+        return f"of {len(view.retailer_names):,} retailers tracked; by the {claim}"
     return ""
+
+
+def _coverage_line(counts: dict[str, int], view: context.View) -> str:
+    retailers, brands = len(view.retailer_names), len(view.brand_names)
+    return (
+        f"On {view.as_of:%Y-%m-%d}, {counts['pairs_with_data']:,} of the "
+        f"{retailers * brands:,} possible retailer × brand pairs have data "
+        f"({retailers:,} retailers × {brands:,} brands tracked); the others have no data, "
+        "never counted as sold or not. Stale = latest evidence more than "
+        f"{view.stale_after:,} days old."
+    )
 
 
 def _year_before(day: dt.date) -> dt.date:
@@ -156,7 +165,7 @@ compare = context.date_filter(
     view,
     "compare",
     "Compare with",
-    container=st.sidebar,
+    container=view.page_sidebar,
     default=max(_year_before(view.as_of), view.first_date),
     help="The headline numbers show their change since this date. Until you set it, it "
     "follows the as-of date: a year before it, or the first date in the data.",
@@ -182,6 +191,7 @@ for column, kpi in zip(st.columns(len(cards)), cards, strict=True):
             help=help_text,
         )
         st.caption(_kpi_caption(kpi["metric"], counts, view))
+st.caption(_coverage_line(counts, view))
 
 # --- Status grid --------------------------------------------------------------------------------
 st.subheader(f"Who sells what on {view.as_of:%Y-%m-%d}")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from shelfwatch import charts, urlstate
+from shelfwatch import charts
 from shelfwatch.ui import context, downloads, evidence
 
 MAX_INTERVALS = 2_000
@@ -102,54 +102,44 @@ def status_section(retailers, brands, rows: str, what: str) -> None:
     if current.empty:
         st.info(f"No data on {view.as_of:%Y-%m-%d}: no observation up to that date.")
         return
-    picked = downloads.show_table(
-        current.assign(
-            status_shown=current["status"].map(charts.status_label),
-            disputed_shown=current["disputed"].map({True: "yes", False: ""}),
-            stale_shown=current["stale"].map({True: "stale", False: ""}),
-        ),
-        {
-            "retailer_name": "Retailer",
-            "brand_name": "Brand",
-            "status_shown": "Status",
-            "since": st.column_config.DateColumn("Since", format="YYYY-MM-DD"),
-            "disputed_shown": "Disputed",
-            "source_kind": "Source kind",
-            "confidence": "Confidence",
-            "source_url": "Source",
-            "last_evidence_on": st.column_config.DateColumn("Latest evidence", format="YYYY-MM-DD"),
-            "stale_shown": st.column_config.TextColumn(
-                "Stale", help=f"The latest evidence is over {view.stale_after:,} days old."
+
+    def status_table(selected: int | None, key: str) -> int | None:
+        return downloads.show_table(
+            current.assign(
+                status_shown=current["status"].map(charts.status_label),
+                disputed_shown=current["disputed"].map({True: "yes", False: ""}),
+                stale_shown=current["stale"].map({True: "stale", False: ""}),
             ),
-            "parent_names": "Parent on that date",
-            "contested_parents": "Ownership contested by",
-            "lists": "Parent on lists",
-            "quote": "Quote",
-        },
-        key=f"profile_current_{what}",
-        selectable=True,
-    )
+            {
+                "retailer_name": "Retailer",
+                "brand_name": "Brand",
+                "status_shown": "Status",
+                "since": st.column_config.DateColumn("Since", format="YYYY-MM-DD"),
+                "disputed_shown": "Disputed",
+                "source_kind": "Source kind",
+                "confidence": "Confidence",
+                "source_url": "Source",
+                "last_evidence_on": st.column_config.DateColumn(
+                    "Latest evidence", format="YYYY-MM-DD"
+                ),
+                "stale_shown": st.column_config.TextColumn(
+                    "Stale", help=f"The latest evidence is over {view.stale_after:,} days old."
+                ),
+                "parent_names": "Parent on that date",
+                "contested_parents": "Ownership contested by",
+                "lists": "Parent on lists",
+                "quote": "Quote",
+            },
+            key=key,
+            selectable=True,
+            selected=selected,
+        )
+
+    chosen = evidence.pick_pair(view, current, status_table, state=f"profile_cell_{what}")
     st.caption(
         f"Pairs not listed have no data on {view.as_of:%Y-%m-%d}. Tick a row for why it has "
         "its status."
     )
-    # The pair explained: the link's cell first, then the ticked row (unticking hides it).
-    state = f"profile_cell_{what}"
-    if state not in st.session_state:
-        st.session_state[state] = urlstate.parse_cell_key(
-            st.query_params.get("cell"),
-            set(current["retailer_id"]),
-            set(current["brand_id"]),
-            view.params.notices,
-        )
-    if picked is not None and picked < len(current):
-        row = current.iloc[picked]
-        st.session_state[state] = (str(row["retailer_id"]), str(row["brand_id"]))
-    elif st.session_state.get(f"{state}_picked") is not None:
-        st.session_state[state] = None
-    st.session_state[f"{state}_picked"] = picked
-    chosen = st.session_state[state]
-    context.set_param(view, "cell", urlstate.cell_key(*chosen) if chosen else None)
     if chosen:
         evidence.show_why(view, *chosen, key=f"profile_{what}")
 

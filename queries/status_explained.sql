@@ -11,13 +11,14 @@
 --                   dated within the run (it lost its date's contest) or within 30 days before
 --                   the run and is stronger than every observation dated in the run so far.
 --   dispute_reason  'lost its date within the run' or 'stronger source just before the run'.
+--   won_day         it won its own date's contest (the status from that date on).
 -- Observations after $as_of do not count and are left out. No rows: no data on $as_of.
 -- Parameters:
 --   $retailer  VARCHAR  the retailer id
 --   $brand     VARCHAR  the brand id
 --   $as_of     DATE     the date
 -- Columns: obs_id, effective_on, status, source_kind, confidence, reported_on, channel,
---   source_url, archive_url, quote, note, role, step, disputes, dispute_reason, since,
+--   source_url, archive_url, quote, note, role, step, disputes, dispute_reason, won_day, since,
 --   current_status, disputed (the status's flag on $as_of).
 -- Ordered: the deciding observation, the ones it beat, the disputing ones, then by date, newest
 -- first.
@@ -36,6 +37,12 @@ pair_observations as (
     join confidence_vocab as c using (confidence)
     join source_kind_vocab as k using (source_kind)
     where o.retailer_id = $retailer and o.brand_id = $brand and o.effective_on <= $as_of::date
+),
+
+day_winners as (
+    select obs_id
+    from status_segments
+    where retailer_id = $retailer and brand_id = $brand and seg_from <= $as_of::date
 ),
 
 current_status as (
@@ -120,6 +127,7 @@ final as (
             when x.within_run then 'lost its date within the run'
             when x.stronger_before_run then 'stronger source just before the run'
         end as dispute_reason,
+        x.obs_id in (select obs_id from day_winners) as won_day,
         x.since,
         x.current_status,
         x.disputed

@@ -302,6 +302,10 @@ CHANGE_VIEWS = {
     "transitions": "Every change in the window",
     "net": "Net: first date against last",
 }
+_VIEW_PATTERN = {
+    "transitions": {"shape": ""},
+    "net": {"shape": "/", "fgcolor": "#1A1A1A", "fgopacity": 0.5, "fillmode": "overlay"},
+}
 
 
 def changes_summary_chart(summary: pd.DataFrame) -> go.Figure:
@@ -334,7 +338,8 @@ def changes_summary_chart(summary: pd.DataFrame) -> go.Figure:
         .index.tolist()
     )
     fig = go.Figure()
-    for view, title in CHANGE_VIEWS.items():
+    # Net first: a horizontal group draws its first trace lowest, so every change sits on top.
+    for view, title in reversed(CHANGE_VIEWS.items()):
         part = data[data["view"] == view]
         if part.empty:
             continue
@@ -344,18 +349,18 @@ def changes_summary_chart(summary: pd.DataFrame) -> go.Figure:
                 y=part["label"].tolist(),
                 x=part["changes"].tolist(),
                 name=title,
+                showlegend=False,
+                legendgroup=view,
                 marker={
                     "color": [STATUS_STYLES[s].colour for s in part["to"]],
                     "line": {"color": "#1A1A1A", "width": 1},
-                    "pattern": {
-                        "shape": "" if view == "transitions" else "/",
-                        "fgcolor": "#1A1A1A",
-                        "fgopacity": 0.5,
-                        "fillmode": "overlay",
-                    },
+                    "pattern": _VIEW_PATTERN[view],
                 },
                 text=[f"{n:,}" for n in part["changes"]],
-                textposition="auto",
+                textposition="outside",
+                textangle=0,
+                textfont={"size": 12},
+                cliponaxis=False,
                 hovertext=[
                     f"{title}: {n:,} × {label}"
                     for n, label in zip(part["changes"], part["label"], strict=True)
@@ -363,8 +368,26 @@ def changes_summary_chart(summary: pd.DataFrame) -> go.Figure:
                 hoverinfo="text",
             )
         )
+    for view, title in CHANGE_VIEWS.items():  # the key: the views by texture, in neutral grey
+        fig.add_trace(
+            go.Bar(
+                x=[None],
+                y=[None],
+                orientation="h",
+                name=title,
+                legendgroup=view,
+                marker={
+                    "color": "#BBBBBB",
+                    "line": {"color": "#1A1A1A", "width": 1},
+                    "pattern": _VIEW_PATTERN[view],
+                },
+                hoverinfo="skip",
+            )
+        )
     fig.update_layout(
         barmode="group",
+        bargap=0.3,
+        bargroupgap=0.08,
         height=max(220, 52 * len(ranking) + 120),
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
@@ -373,6 +396,7 @@ def changes_summary_chart(summary: pd.DataFrame) -> go.Figure:
             "rangemode": "tozero",
             "tickformat": ",~r",
             "dtick": 1 if data["changes"].max() <= 10 else None,
+            "range": [0, data["changes"].max() * 1.12],  # room for the counts outside the bars
         },
         yaxis={
             "type": "category",
@@ -494,7 +518,7 @@ HEATMAP_CELLS = "cells"  # name of the clickable scatter layer
 HEATMAP_GRID = "statuses"  # name of the heatmap trace
 HEATMAP_STALE = "stale evidence"  # name of the hatched layer over stale cells
 DISPUTED_MARK = "⚑"
-STALE_MARK = "⌛"
+STALE_MARK = "◷"  # a clock face: old evidence (in DejaVu Sans, unlike ⌛)
 _COMPACT_ABOVE = 12  # more brand columns than this: cells show the symbol only (hover has all)
 _TICK_LIMIT = 32
 # Paul Tol's "bright" scheme without its grey (grey means "no data"): colour-blind safe and
@@ -572,7 +596,7 @@ def status_heatmap(
     last_evidence_on, stale, source_kind, confidence) — the ``status_grid`` columns; a shown
     pair without a row is "no data" (grey, "–"). ``retailers`` and ``brands`` are the ordered
     (id, name) pairs to show. Each cell reads symbol + label (symbol only when ``compact``,
-    default: many columns), ⚑ when disputed and ⌛ when its evidence is stale; stale cells are
+    default: many columns), ⚑ when disputed and ◷ when its evidence is stale; stale cells are
     also hatched, so neither flag rests on colour. ``selected`` (retailer_id, brand_id) gets an
     outline. ``stale_after`` (days) only words the legend.
     """
@@ -703,7 +727,7 @@ def status_heatmap(
                 fillcolor="rgba(0,0,0,0)",
                 fillpattern={
                     "shape": "/",
-                    "fgcolor": "rgba(0,0,0,0.45)",
+                    "fgcolor": "rgba(0,0,0,0.32)",
                     "bgcolor": "rgba(0,0,0,0)",
                     "size": 7,
                     "solidity": 0.15,

@@ -91,6 +91,22 @@ def explain(
         f"Latest evidence {last:%Y-%m-%d}, {age:,} day{'s' if age != 1 else ''} before.",
         f"Decided by a {_source(winner)}. " + _decided_by(str(winner["step"]), winner, beaten),
     ]
+    earlier = [r for r in records if r["role"] == "before_run" and bool(r["won_day"])]
+    if earlier:
+        previous = max(earlier, key=lambda r: (_date(r["effective_on"]), int(r["obs_id"])))
+        gap = (since - _date(previous["effective_on"])).days
+        sentences.append(
+            f"Before that: {vocab.status_label(str(previous['status']))} on a "
+            f"{_source(previous)}, {gap:,} day{'s' if gap != 1 else ''} before this status "
+            "began. "
+            + (
+                "It was the latest word until then: the change, not a dispute."
+                if not previous["disputes"]
+                else "It still counts against this status (see below)."
+            )
+        )
+    else:
+        sentences.append("No earlier source: this is the pair's first evidence.")
     if beaten:
         sentences.append(
             "It beat: "

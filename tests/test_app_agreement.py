@@ -181,3 +181,12 @@ def test_no_table_offers_the_grids_own_download(monkeypatch, seed_store):
     assert config.get_option("client.disableDataExport") is True
     text = (PROJECT / ".streamlit" / "config.toml").read_text(encoding="utf-8")
     assert "disableDataExport = true" in text
+
+
+def test_the_data_page_shows_the_rule_from_the_design_document(monkeypatch, seed_store):
+    from shelfwatch import explain
+
+    at = open_page(monkeypatch, seed_store, "data", {})
+    rule = explain.status_rule_text()
+    assert "strictly stronger" in rule and "stale" in rule
+    assert rule in [str(m.value) for m in at.markdown]

@@ -323,10 +323,12 @@ def test_stale_cells_are_marked_and_the_cards_say_what_they_count(monkeypatch, s
         "stale: the latest evidence is more than 365 days old" in c for c in texts(at, "caption")
     )
     captions = texts(at, "caption")
+    assert f"of 12 pairs with data; 5 on fresh evidence, 4 {charts.STALE_MARK} stale" in captions
     assert any(
-        c.startswith("of 12 pairs with data; 7 retailers × 3 brands tracked.") for c in captions
+        c.startswith("On 2025-10-29, 12 of the 21 possible retailer × brand pairs have data")
+        and "(7 retailers × 3 brands tracked)" in c
+        for c in captions
     )
-    assert any("on stale (over 365 days old)" in c for c in captions)
     # Exposure by the strongest ownership claim: Lorex belongs to Skywatch, Ezviz to Hikvision.
     values = {m.label: m.value for m in at.metric}
     assert values["Retailers exposed"] == "3"

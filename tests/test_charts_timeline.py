@@ -350,9 +350,11 @@ def test_changes_summary_draws_both_views_in_palette_colours():
     )
     fig = charts.changes_summary_chart(summary)
     stocked, removed = charts.status_label("stocked"), charts.status_label("removed")
+    drawn_bars = [trace for trace in bars(fig) if trace.x[0] is not None]
+    key = [trace for trace in bars(fig) if trace.x[0] is None]
     drawn = {
         (trace.name, label): count
-        for trace in bars(fig)
+        for trace in drawn_bars
         for label, count in zip(trace.y, trace.x, strict=True)
     }
     every, net = charts.CHANGE_VIEWS["transitions"], charts.CHANGE_VIEWS["net"]
@@ -363,17 +365,21 @@ def test_changes_summary_draws_both_views_in_palette_colours():
         (net, f"{stocked} → {removed}"): 1,
         (net, f"{charts.status_label(None)} → {stocked}"): 1,
     }
-    for trace in bars(fig):
+    for trace in drawn_bars:
         colours = list(trace.marker.color)
-        assert all(c in {s.colour for s in charts.STATUS_STYLES.values()} for c in colours)
         for label, colour in zip(trace.y, colours, strict=True):
             to_status = next(
                 s for s in charts.STATUS_ORDER if label.endswith(charts.status_label(s))
             )
             assert colour == charts.STATUS_STYLES[to_status].colour
-    # Net bars are hatched, every-change bars solid: the views differ by more than colour.
-    shapes = {trace.name: trace.marker.pattern.shape for trace in bars(fig)}
-    assert shapes == {every: "", net: "/"}
+        assert trace.showlegend is False
+    # Net bars are hatched, every-change bars solid: the views differ by more than colour, and
+    # the key shows them in neutral grey.
+    assert {t.name: t.marker.pattern.shape for t in drawn_bars} == {every: "", net: "/"}
+    assert [(t.name, t.marker.pattern.shape, t.marker.color) for t in key] == [
+        (every, "", "#BBBBBB"),
+        (net, "/", "#BBBBBB"),
+    ]
     # Biggest change on top; the round trip's way back has no net bar.
     assert list(fig.layout.yaxis.categoryarray)[-1] == f"{stocked} → {removed}"
 

@@ -1,7 +1,8 @@
 """The query catalog, rows in -> rows out, on the mini fixture (tests/fixtures/mini).
 
 Every expected row below is written out by hand from the fixture CSVs and the status rule of
-docs/design.md; the comments say why a row is what it is. What the fixture holds (obs_id = CSV order):
+docs/design.md; the comments say why a row is what it is. What the fixture holds (obs_id = CSV
+order):
 
     obs retailer brand status       effective_on kind / confidence            notes
     1   r-a      b-x   stocked      2021-01-01   brand_claim / medium
@@ -211,6 +212,7 @@ COLUMNS: dict[str, list[str]] = {
         "step",
         "disputes",
         "dispute_reason",
+        "won_day",
         "since",
         "current_status",
         "disputed",

@@ -48,6 +48,8 @@ class View:
     any_claim: bool = False
     # URL parameter -> the canonical text a widget accepted this run (what the link keeps).
     bound: dict[str, str] = field(default_factory=dict)
+    # Where a page puts its own sidebar widgets: under the as-of date, above the rule settings.
+    page_sidebar: object = None
 
     @property
     def pinned(self) -> bool:
@@ -163,6 +165,8 @@ def sidebar() -> View | None:
             f"Data version {version} · {int(bounds['observations']):,} observations · "
             f"{first_date:%Y-%m-%d} to {last_date:%Y-%m-%d}"
         )
+        view.page_sidebar = st.container()
+        st.divider()
         view.stale_after = _stale_setting(view)
         view.any_claim = _claims_setting(view)
     if view.pinned:

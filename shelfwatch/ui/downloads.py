@@ -131,11 +131,14 @@ def show_table(
     key: str | None = None,
     height: int | str = "auto",
     selectable: bool = False,
+    selected: int | None = None,
 ) -> int | None:
     """A read-only table of ``columns`` (in that order), data always rendered as text.
 
     ``selectable`` lets the reader pick one row (its checkbox); the return value is its
-    position in ``frame`` (None: none picked).
+    position in ``frame`` (None: none picked). ``selected`` ticks that row when the table is
+    first drawn (a pair from the link). Give a table whose rows change a key that changes with
+    them: a tick would otherwise stay on a position that now holds another pair.
 
     ``columns`` maps a column to its label or to a ``st.column_config`` object. The ``links``
     columns are clickable for http(s) values only: any other value (``javascript:``, ``data:``,
@@ -176,8 +179,13 @@ def show_table(
         height=height,
         on_select="rerun" if selectable else "ignore",
         selection_mode="single-row",
+        selection_default=(
+            {"selection": {"rows": [selected], "columns": []}}
+            if selectable and selected is not None
+            else None
+        ),
     )
     if not selectable:
         return None
     rows = event.selection.rows
-    return int(rows[0]) if rows else None
+    return int(rows[0]) if rows and int(rows[0]) < len(frame) else None

@@ -8,6 +8,9 @@ table cells.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
+
 import streamlit as st
 
 from shelfwatch import explain, tables, urlstate
@@ -55,6 +58,45 @@ def show_why(view: context.View, retailer_id: str, brand_id: str, *, key: str) -
             else:
                 st.text(sentence)
         downloads.show_table(why.table, WHY_COLUMNS, key=f"why_table_{key}")
+
+
+def pick_pair(
+    view: context.View,
+    frame,
+    show: Callable[[int | None, str], int | None],
+    *,
+    state: str,
+) -> tuple[str, str] | None:
+    """The pair of a status table whose "why" is shown, bound to URL parameter ``cell``.
+
+    From the link at first, then the reader's ticked row; unticking hides it. ``show(selected,
+    key)`` draws the table with that row ticked and returns the ticked position. The table's
+    key follows its rows, so a tick never lands on another pair when the rows change.
+    """
+    if state not in st.session_state:
+        st.session_state[state] = urlstate.parse_cell_key(
+            st.query_params.get("cell"), view.retailer_names, view.brand_names, view.params.notices
+        )
+    pairs = list(zip(frame["retailer_id"].tolist(), frame["brand_id"].tolist(), strict=True))
+    chosen = st.session_state[state]
+    if chosen and tuple(chosen) not in pairs:
+        # Ids, not names: notices are Markdown, and ids are slugs.
+        view.params.notices.append(
+            f"cell={urlstate.cell_key(*chosen)} (from the link) is not in this table; tick a "
+            "row for why it has its status."
+        )
+        chosen = None
+    selected = pairs.index(tuple(chosen)) if chosen else None
+    key = f"{state}_{hashlib.sha256(repr(pairs).encode()).hexdigest()[:12]}"
+    picked = show(selected, key)
+    if picked is not None:
+        chosen = pairs[picked]
+    elif st.session_state.get(f"{state}_picked") == key:
+        chosen = None  # the reader unticked the row of this same table
+    st.session_state[f"{state}_picked"] = key if picked is not None else None
+    st.session_state[state] = chosen
+    context.set_param(view, "cell", urlstate.cell_key(*chosen) if chosen else None)
+    return tuple(chosen) if chosen else None
 
 
 def show_all_evidence(view: context.View, retailer_id: str, brand_id: str, *, key: str) -> None:
