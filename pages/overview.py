@@ -169,6 +169,7 @@ compare = context.date_filter(
     default=max(_year_before(view.as_of), view.first_date),
     help="The headline numbers show their change since this date. Until you set it, it "
     "follows the as-of date: a year before it, or the first date in the data.",
+    follows="A year before the as-of date until you set it.",
 )
 kpis = view.query(
     "kpis",

@@ -22,7 +22,8 @@ with
 
 segments as (
     select
-        retailer_id, brand_id, status, sold, seg_from, seg_to, since, disputed, source_url
+        retailer_id, brand_id, status, sold, seg_from, seg_to, since, disputed, source_url,
+        name_rank
     from status_segments
 ),
 
@@ -51,7 +52,7 @@ company_names as (
 
 sold_pairs as (
     select
-        retailer_id, brand_id, status, since, disputed, source_url,
+        retailer_id, brand_id, status, since, disputed, source_url, name_rank,
         seg_from as last_evidence_on,
         $as_of::date - seg_from > $stale_after as stale
     from segments
@@ -123,7 +124,8 @@ final as (
         p.ownership_source_url,
         p.ownership_contested,
         p.contested_parents,
-        s.source_url
+        s.source_url,
+        s.name_rank
     from sold_pairs as s
     join parents as p using (brand_id)
     join designations_on_date as d using (company_id)
@@ -131,6 +133,8 @@ final as (
     left join retailer_names as r on r.retailer_id = s.retailer_id
 )
 
-select * from final
-order by company_name, retailer_name, brand_name, list, company_id, retailer_id, brand_id
+-- name_rank orders retailer name, brand name, ids (precomputed at publish): the top rows of
+-- ~800k joined ones are found on one integer rather than two strings.
+select * exclude (name_rank) from final
+order by company_name, company_id, name_rank, list
 limit $max_rows

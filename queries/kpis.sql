@@ -16,17 +16,18 @@
 --   $stale_after  INTEGER  days: evidence older than this on a date is stale
 -- Columns: metric, label, value, compare_value, delta (value - compare_value), all counts BIGINT.
 --
--- The counts but the stale one are precomputed at publish (kpi_daily: one row per date on
--- which one changes, see shelfwatch/sql/derive_kpis.sql); a date takes the last row on or
--- before it, and a date before every row has zero of everything. Staleness depends on the
--- threshold, so it is counted here: sold segments covering the date that began more than
--- $stale_after days before it.
+-- The counts are precomputed at publish (kpi_daily: one row per date on which one changes, see
+-- shelfwatch/sql/derive_kpis.sql); a date takes the last row on or before it, and a date
+-- before every row has zero of everything. The stale count is precomputed for the default
+-- threshold, 365 days (vocab.STALE_AFTER_DAYS); for any other, it is counted here: sold
+-- segments covering the date that began more than $stale_after days before it (a constant
+-- filter on $stale_after folds that scan away on the default).
 with
 
 counts as (
     select
         on_date, pairs_sold, pairs_not_sold, relistings, exposed_retailers,
-        exposed_retailers_any_claim, disputed_pairs
+        exposed_retailers_any_claim, disputed_pairs, pairs_sold_stale
     from kpi_daily
 ),
 
@@ -55,11 +56,14 @@ dates as (
 stale_sold as (
     select 'value' as side, count(*) as pairs_sold_stale
     from segments
-    where seg_from < $as_of::date - $stale_after and (seg_to is null or seg_to > $as_of::date)
+    where $stale_after <> 365
+      and seg_from < $as_of::date - $stale_after
+      and (seg_to is null or seg_to > $as_of::date)
     union all
     select 'compare' as side, count(*) as pairs_sold_stale
     from segments
-    where $compare is not null
+    where $stale_after <> 365
+      and $compare is not null
       and seg_from < $compare::date - $stale_after
       and (seg_to is null or seg_to > $compare::date)
 ),
@@ -68,7 +72,9 @@ per_date as (
     select
         d.side,
         coalesce(c.pairs_sold, 0) as pairs_sold,
-        coalesce(s.pairs_sold_stale, 0) as pairs_sold_stale,
+        coalesce(
+            case when $stale_after = 365 then c.pairs_sold_stale else s.pairs_sold_stale end, 0
+        ) as pairs_sold_stale,
         coalesce(c.pairs_not_sold, 0) as pairs_not_sold,
         coalesce(c.pairs_sold + c.pairs_not_sold, 0) as pairs_with_data,
         coalesce(c.relistings, 0) as relistings,

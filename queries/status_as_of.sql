@@ -116,6 +116,22 @@ brand_lists as (
     group by brand_id
 ),
 
+-- Everything about a brand on $as_of in one row per brand, so the pairs take one join.
+brand_facts as (
+    select
+        brand_id,
+        p.parent_id_list,
+        coalesce(p.parent_ids, '') as parent_ids,
+        coalesce(p.parent_names, '') as parent_names,
+        p.ownership_confidence,
+        coalesce(p.ownership_contested, false) as ownership_contested,
+        coalesce(p.contested_parents, '') as contested_parents,
+        l.list_names,
+        coalesce(l.lists, '') as lists
+    from brand_parents as p
+    full outer join brand_lists as l using (brand_id)
+),
+
 final as (
     select
         s.retailer_id,
@@ -136,20 +152,19 @@ final as (
         s.note,
         s.archive_url,
         s.obs_id,
-        coalesce(p.parent_ids, '') as parent_ids,
-        coalesce(p.parent_names, '') as parent_names,
-        p.ownership_confidence,
-        coalesce(p.ownership_contested, false) as ownership_contested,
-        coalesce(p.contested_parents, '') as contested_parents,
-        coalesce(l.lists, '') as lists,
+        coalesce(f.parent_ids, '') as parent_ids,
+        coalesce(f.parent_names, '') as parent_names,
+        f.ownership_confidence,
+        coalesce(f.ownership_contested, false) as ownership_contested,
+        coalesce(f.contested_parents, '') as contested_parents,
+        coalesce(f.lists, '') as lists,
         s.name_rank
     from pair_status as s
     left join retailer_names as r using (retailer_id)
     left join brand_names as b using (brand_id)
-    left join brand_parents as p using (brand_id)
-    left join brand_lists as l using (brand_id)
-    where ($parents is null or list_has_any(p.parent_id_list, $parents))
-      and ($lists is null or list_has_any(l.list_names, $lists))
+    left join brand_facts as f using (brand_id)
+    where ($parents is null or list_has_any(f.parent_id_list, $parents))
+      and ($lists is null or list_has_any(f.list_names, $lists))
 )
 
 -- name_rank is the order of retailer_name, brand_name, retailer_id, brand_id, precomputed at

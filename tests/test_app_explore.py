@@ -220,6 +220,14 @@ def test_status_export_has_every_row_its_source_and_provenance(monkeypatch, seed
     assert offer.file_name("csv") == "shelfwatch-status-v1-2025-10-29.csv"
 
 
+def test_status_export_says_how_old_the_evidence_is(monkeypatch, seed_store):
+    at = run_page(monkeypatch, seed_store, EXPLORE, as_of="2025-10-29")
+    _, frame = exports.read_csv_export(at.session_state["download_explore"].make_bytes("csv"))
+    walmart = frame[(frame["retailer_id"] == "walmart") & (frame["brand_id"] == "ezviz")]
+    assert walmart[["last_evidence_on", "stale"]].values.tolist() == [["2021-10-25", "true"]]
+    assert {"ownership_confidence", "ownership_contested", "contested_parents"} <= set(frame)
+
+
 def test_every_format_carries_the_provenance(monkeypatch, seed_store):
     at = run_page(monkeypatch, seed_store, EXPLORE, brand="lorex", as_of="2021-11-30")
     offer = offered(at, "explore")

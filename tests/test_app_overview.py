@@ -287,6 +287,8 @@ def test_untouched_compare_date_follows_the_as_of_date(monkeypatch, seed_store):
     """The compare date defaults to a year before as-of, and keeps doing so as as-of moves."""
     at = run_overview(monkeypatch, seed_store, as_of="2025-10-29")
     assert at.date_input(key="url_compare").value == dt.date(2024, 10, 29)
+    follows = "A year before the as-of date until you set it."
+    assert follows in texts(at, "caption")  # it says so: never a silent move
     at.date_input(key="url_as_of").set_value(dt.date(2021, 11, 30))
     rerun(at)
     assert at.date_input(key="url_compare").value == dt.date(2021, 10, 1)  # the data's first date
@@ -295,6 +297,15 @@ def test_untouched_compare_date_follows_the_as_of_date(monkeypatch, seed_store):
     at.date_input(key="url_as_of").set_value(dt.date(2022, 11, 30))
     rerun(at)
     assert at.date_input(key="url_compare").value == dt.date(2021, 10, 20)  # chosen: kept
+    assert follows not in texts(at, "caption")
+
+
+def test_a_compare_date_from_the_link_never_follows(monkeypatch, seed_store):
+    at = run_overview(monkeypatch, seed_store, as_of="2025-10-29", compare="2024-10-29")
+    at.date_input(key="url_as_of").set_value(dt.date(2023, 6, 1))
+    rerun(at)
+    assert at.date_input(key="url_compare").value == dt.date(2024, 10, 29)
+    assert at.query_params["compare"] == "2024-10-29"
 
 
 def test_why_this_status_names_the_disputing_source(monkeypatch, seed_store):

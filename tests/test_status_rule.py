@@ -336,3 +336,18 @@ def test_later_line_wins_a_full_tie(tmp_path: Path):
     con = store.open_version(tmp_path / "store")
     assert segment_status(con, "r-a", "b-x", dt.date(2021, 6, 1)).status == "stocked"
     con.close()
+
+
+def test_the_sql_uses_the_vocabularys_constants():
+    """The rule's numbers live in shelfwatch/vocab.py; the SQL that cannot read them (window
+    frames and folded filters need literals) must spell the same ones."""
+    from shelfwatch.queries import query_text
+
+    segments = store.sql_text("derive_segments")
+    assert f"range between {vocab.DISPUTE_WINDOW_DAYS} preceding and 1 preceding" in segments
+    assert f"c.rank * {vocab.STRENGTH_BASE} + k.rank" in segments
+    explained = query_text("status_explained")
+    assert f"c.since - {vocab.DISPUTE_WINDOW_DAYS}" in explained
+    assert f"confidence_rank * {vocab.STRENGTH_BASE} + o.kind_rank" in explained
+    assert f"seg_from + {vocab.STALE_AFTER_DAYS + 1}" in store.sql_text("derive_kpis")
+    assert f"$stale_after <> {vocab.STALE_AFTER_DAYS}" in query_text("kpis")

@@ -101,6 +101,14 @@ retailer_flips as (
     ) as r
 ),
 
+-- A sold segment is stale on the days more than 365 days after it began (the default of
+-- vocab.STALE_AFTER_DAYS; kpis.sql counts any other threshold itself), until it ends.
+stale_spans as (
+    select seg_from + 366 as stale_from, seg_to
+    from segments
+    where sold and (seg_to is null or seg_from + 366 < seg_to)
+),
+
 steps as (
     select
         seg_from as on_date,
@@ -109,21 +117,27 @@ steps as (
         disputed::integer as disputed_step,
         0 as relisting_step,
         0 as exposed_step,
-        0 as exposed_any_step
+        0 as exposed_any_step,
+        0 as stale_step
     from segments
     union all
-    select seg_to, -sold::integer, -(not sold)::integer, -disputed::integer, 0, 0, 0
+    select seg_to, -sold::integer, -(not sold)::integer, -disputed::integer, 0, 0, 0, 0
     from segments
     where seg_to is not null
     union all
-    select valid_from, 0, 0, 0, 1, 0, 0 from relistings
+    select valid_from, 0, 0, 0, 1, 0, 0, 0 from relistings
     union all
     select
         on_date, 0, 0, 0, 0,
         case when any_claim then 0 else exposed_step end,
-        case when any_claim then exposed_step else 0 end
+        case when any_claim then exposed_step else 0 end,
+        0
     from retailer_flips
     where exposed_step <> 0
+    union all
+    select stale_from, 0, 0, 0, 0, 0, 0, 1 from stale_spans
+    union all
+    select seg_to, 0, 0, 0, 0, 0, 0, -1 from stale_spans where seg_to is not null
 ),
 
 per_date as (
@@ -134,7 +148,8 @@ per_date as (
         sum(relisting_step) as relisting_step,
         sum(exposed_step) as exposed_step,
         sum(exposed_any_step) as exposed_any_step,
-        sum(disputed_step) as disputed_step
+        sum(disputed_step) as disputed_step,
+        sum(stale_step) as stale_step
     from steps
     group by on_date
 )
@@ -146,7 +161,8 @@ select
     sum(relisting_step) over running as relistings,
     sum(exposed_step) over running as exposed_retailers,
     sum(exposed_any_step) over running as exposed_retailers_any_claim,
-    sum(disputed_step) over running as disputed_pairs
+    sum(disputed_step) over running as disputed_pairs,
+    sum(stale_step) over running as pairs_sold_stale
 from per_date
 window running as (order by on_date rows unbounded preceding)
 order by on_date;

@@ -29,9 +29,12 @@ with observations_ranked as (
 
 -- One row per pair and observation date: the day's winner; how many of the day's observations
 -- say sold / not sold, and the strongest of each (the disputed rule weighs losers too).
+-- day_no orders every window below: one integer key lets DuckDB sort once per level (a range
+-- frame over a DATE would order by a TIMESTAMP cast, a second sort).
 pair_days as (
     select
         retailer_id, brand_id, effective_on,
+        date_diff('day', date '1970-01-01', effective_on) as day_no,
         arg_max(obs_id, precedence) as obs_id,
         arg_max(status, precedence) as status,
         arg_max(sold, precedence) as sold,
@@ -44,60 +47,64 @@ pair_days as (
     group by retailer_id, brand_id, effective_on
 ),
 
+-- Per date: where the pair's next date begins its segment, whether a run starts here (rule 4:
+-- the winning status changes), the sources of that date disagreeing with its winner, and the
+-- strongest disagreeing source in the 30 days before (vocab.DISPUTE_WINDOW_DAYS): what a run
+-- starting here must not be weaker than.
 days as (
     select
-        *,
+        retailer_id, brand_id, effective_on, day_no, obs_id, status, sold, strength,
+        case when sold then not_sold_n else sold_n end as opposite_n,
         lead(effective_on) over pair_order as seg_to,
-        -- Rule 4: a new run starts where the winning status changes.
         coalesce(lag(status) over pair_order <> status, true) as starts_run,
-        -- The strongest source of each kind dated in the 30 days before this date
-        -- (vocab.DISPUTE_WINDOW_DAYS): what a run starting here must not be weaker than.
-        max(sold_strength) over before_day as sold_strength_before,
-        max(not_sold_strength) over before_day as not_sold_strength_before
+        case
+            when sold then max(not_sold_strength) over before_day
+            else max(sold_strength) over before_day
+        end as opposite_before
     from pair_days
     window
-        pair_order as (partition by retailer_id, brand_id order by effective_on),
+        pair_order as (partition by retailer_id, brand_id order by day_no),
         before_day as (
-            partition by retailer_id, brand_id order by effective_on
-            range between interval 30 days preceding and interval 1 day preceding
+            partition by retailer_id, brand_id order by day_no
+            range between 30 preceding and 1 preceding
         )
 ),
 
+-- The run each date belongs to, and what rule 5 needs of it, as running values over the pair:
+-- run_pre, the strongest source disagreeing with the run in the 30 days before it began (-1:
+-- none), carried from the run's first date; last_opposite_on, the latest date with a source
+-- that disagreed with its date's winner (inside the run when on or after since).
 runs as (
     select
         *,
         max(case when starts_run then effective_on end) over so_far as since,
         min(case when starts_run then effective_on end) over after as run_to,
-        (sum(starts_run::integer) over so_far)::integer as run_no
+        (sum(starts_run::integer) over so_far)::integer as run_no,
+        arg_max(
+            case when starts_run then coalesce(opposite_before, -1) end,
+            case when starts_run then day_no end
+        ) over so_far as run_pre,
+        max(case when opposite_n > 0 then effective_on end) over so_far as last_opposite_on
     from days
     window
         so_far as (
-            partition by retailer_id, brand_id order by effective_on rows unbounded preceding
+            partition by retailer_id, brand_id order by day_no rows unbounded preceding
         ),
         after as (
-            partition by retailer_id, brand_id order by effective_on
+            partition by retailer_id, brand_id order by day_no
             rows between 1 following and unbounded following
         )
 ),
 
--- Rule 5, for the run so far (since … this date): a source that disagrees on sold was dated
--- within the run (it lost its date's contest), or in the 30 days before the run and stronger
--- than every source dated in the run so far. The winners of a run all share its status.
-disputes as (
+-- The strongest source dated in the run so far: a running max of run_no × 100 + strength over
+-- the pair (runs only count up, so the current run's dates outrank every earlier one).
+run_strengths as (
     select
         *,
-        sum(case when sold then not_sold_n else sold_n end) over run_so_far > 0
-            as disagrees_in_run,
-        coalesce(
-            first(case when sold then not_sold_strength_before else sold_strength_before end)
-                over run_so_far
-            > max(strength) over run_so_far,
-            false
-        ) as stronger_before_run
+        max(run_no * 100 + strength) over so_far - run_no * 100 as run_strength
     from runs
-    window run_so_far as (
-        partition by retailer_id, brand_id, run_no order by effective_on
-        rows unbounded preceding
+    window so_far as (
+        partition by retailer_id, brand_id order by day_no rows unbounded preceding
     )
 ),
 
@@ -114,12 +121,14 @@ pair_ranks as (
     left join brands as b using (brand_id)
 ),
 
+-- Rule 5: disputed when a source dated in the run disagrees, or one dated in the 30 days before
+-- it is stronger than every source dated in the run so far.
 final as (
     select
         retailer_id, brand_id, status, sold,
         effective_on as seg_from, seg_to, since, run_to, run_no, obs_id,
-        disagrees_in_run or stronger_before_run as disputed
-    from disputes
+        coalesce(last_opposite_on >= since, false) or run_pre > run_strength as disputed
+    from run_strengths
 )
 
 -- The winner's evidence rides along, so "status as of D" needs no join with observations.

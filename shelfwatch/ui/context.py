@@ -259,13 +259,15 @@ def date_filter(
     help: str | None = None,
     container=None,
     keep_default_in_url: bool = True,
+    follows: str | None = None,
 ) -> dt.date:
     """A date widget bound to URL parameter ``name``, clamped to the data's range.
 
     A date from the link, or one the user set, stays where it is. Only a date nobody chose
-    follows its default when that moves (e.g. compare = a year before as-of), and the page
-    says so in the field's help. ``keep_default_in_url=False`` leaves the parameter out while
-    it holds its default (a window's open ends), so links list only what the user chose.
+    follows its default when that moves (e.g. compare = a year before as-of); ``follows`` is
+    the line shown under the field while it does, so it never moves silently.
+    ``keep_default_in_url=False`` leaves the parameter out while it holds its default (a
+    window's open ends), so links list only what the user chose.
     """
     low = min(view.first_date, default, EARLIEST_DATE)
     high = max(view.last_date, dt.date.today(), default)
@@ -297,6 +299,8 @@ def date_filter(
         args=(key,),
     )
     value = value or default
+    if follows and not st.session_state.get(pinned_key):
+        target.caption(follows)
     set_param(view, name, value if keep_default_in_url or value != default else None)
     return value
 
