@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STORE ?= data/store
 SEED := $(wildcard data/*.csv)
 # The store schema and derived tables come from these: rebuild when they change too.
-STORE_SQL := $(wildcard shelfwatch/sql/*.sql)
+STORE_SQL := $(wildcard shelfwatch/sql/*.sql) shelfwatch/vocab.py shelfwatch/store.py
 
 .PHONY: run test lint format bench store clean docs
 

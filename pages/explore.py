@@ -191,6 +191,7 @@ except (duckdb.Error, queries.QueryCatalogError, store.StoreError, OSError) as e
         "tell the maintainers what you did and the message below."
     )
     st.text(str(exc))  # plain text: the message may quote data
+    context.finish(view, link=False)
     st.stop()
 
 if total == 0:

@@ -81,11 +81,13 @@ def _top_slider(view: context.View, container) -> int:
     raw = st.query_params.get("top")
     wanted = TOP_DEFAULT
     if raw:
-        if raw.isdigit() and TOP_MIN <= int(raw) <= TOP_MAX:
-            wanted = int(raw)
+        number = urlstate.parse_count(raw)  # ASCII digits only: int() refuses some isdigit()s
+        if number is not None and TOP_MIN <= number <= TOP_MAX:
+            wanted = number
         else:
             view.params.notices.append(
-                f"Ignored top={raw[:20]!r}: expected a whole number from {TOP_MIN} to {TOP_MAX}."
+                f"Ignored top={urlstate.printable(raw)[:20]!r}: expected a whole number from "
+                f"{TOP_MIN} to {TOP_MAX}."
             )
     if "url_top" not in st.session_state:
         st.session_state["url_top"] = wanted

@@ -162,12 +162,11 @@ if kind == "brand":
         with notices:
             context.show_notices(view)
         st.info("No brands in this data version.")
+        context.finish(view)
         st.stop()
     active = view.query("most_active_brands", max_rows=1)
     default = active["brand_id"].iloc[0] if not active.empty else next(iter(view.brand_names))
     brand = select_one("brand", "Brand", view.brand_names, default)
-    with notices:
-        context.show_notices(view)
 
     with st.spinner("Reading the brand's history…"):
         details = view.query("brands")
@@ -254,12 +253,11 @@ else:
         with notices:
             context.show_notices(view)
         st.info("No retailers in this data version.")
+        context.finish(view)
         st.stop()
     active = view.query("most_active_retailers", max_rows=1)
     default = active["retailer_id"].iloc[0] if not active.empty else next(iter(view.retailer_names))
     retailer = select_one("retailer", "Retailer", view.retailer_names, default)
-    with notices:
-        context.show_notices(view)
 
     details = view.query("retailers")
     downloads.show_table(
@@ -306,3 +304,5 @@ else:
     evidence_table(observations, key="profile_evidence")
 
 context.finish(view)
+with notices:  # filled last: the status table reads the link's cell
+    context.show_notices(view)

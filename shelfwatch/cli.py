@@ -488,7 +488,7 @@ def versions(store_dir: Path | None) -> None:
         _fail(f"no published version in {target}: run `python -m shelfwatch build` first")
     current = store.current_version(target)
     for number in numbers:
-        con = store.open_version(target, number)
+        con = store.open_version(target, number, any_format=True)  # provenance only
         try:
             info = queries.run_query(con, "versions_published").set_index("version").loc[number]
             inputs = queries.run_query(con, "version_inputs")

@@ -52,10 +52,26 @@ def _source(row: dict) -> str:
     return f"{kind}, {row['confidence']} confidence, dated {_date(row['effective_on']):%Y-%m-%d}"
 
 
+_CONFIDENCE_RANK = {c.name: c.rank for c in vocab.CONFIDENCES}
+_KIND_RANK = {k.name: k.rank for k in vocab.SOURCE_KINDS}
+
+
+def _precedence(row: dict) -> tuple:
+    """Rule 2's order: confidence, kind, the latest report date (none = oldest), ingest order."""
+    reported = row["reported_on"]
+    reported = dt.date.min if reported is None or pd.isna(reported) else _date(reported)
+    return (
+        _CONFIDENCE_RANK[row["confidence"]],
+        _KIND_RANK[row["source_kind"]],
+        reported,
+        int(row["obs_id"]),
+    )
+
+
 def _decided_by(step: str, winner: dict, rivals: list[dict]) -> str:
     if step == "only source" or not rivals:
         return "It is the only source of its date."
-    rival = rivals[0]
+    rival = max(rivals, key=_precedence)  # the runner-up, by rule 2's order
     if step == "confidence":
         return f"It has higher confidence than the {len(rivals)} other source(s) of its date."
     if step == "source kind":

@@ -116,14 +116,24 @@ def resolve_version(store: Path, number: int | None = None) -> PublishedVersion:
 
 
 def open_version(
-    store: Path, number: int | None = None, *, threads: int | None = None
+    store: Path, number: int | None = None, *, threads: int | None = None, any_format: bool = False
 ) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to a published version; use one ``.cursor()`` per query."""
+    """A read-only connection to a published version; use one ``.cursor()`` per query.
+
+    A version in another store format is refused (:class:`OldStoreFormat`) unless
+    ``any_format``: only the provenance tables, which every format has, may be read then."""
     version = resolve_version(store, number)
     config: dict[str, object] = dict(READER_CONFIG)
     if threads:
         config["threads"] = threads
-    return duckdb.connect(str(version.path), read_only=True, config=config)
+    con = duckdb.connect(str(version.path), read_only=True, config=config)
+    if not any_format:
+        try:
+            check_format(con, version.number)
+        except OldStoreFormat:
+            con.close()
+            raise
+    return con
 
 
 @contextmanager
@@ -190,6 +200,37 @@ def sql_text(name: str) -> str:
     return resources.files("shelfwatch").joinpath("sql", f"{name}.sql").read_text("utf-8")
 
 
+# What the queries expect of a version file. Bump it when a publish adds or changes tables or
+# columns the catalog reads: a version published in another format is refused with a clear
+# message (its file is never rewritten; the next build or ingest publishes the new format).
+STORE_FORMAT = 2
+
+
+class OldStoreFormat(StoreError):
+    """A version was published by an older Shelfwatch, in a format the queries cannot read."""
+
+
+def store_format_of(con: duckdb.DuckDBPyConnection) -> int:
+    """The format a version file was published in (1: before formats were recorded)."""
+    found = con.execute(
+        "select count(*) from duckdb_tables() where table_name = 'store_format'"
+    ).fetchone()[0]
+    if not found:
+        return 1
+    return int(con.execute("select max(format) from store_format").fetchone()[0])
+
+
+def check_format(con: duckdb.DuckDBPyConnection, number: int) -> None:
+    found = store_format_of(con)
+    if found != STORE_FORMAT:
+        raise OldStoreFormat(
+            f"data version {number} was published in store format {found}; this Shelfwatch "
+            f"reads format {STORE_FORMAT}. Publish a new version to read it: "
+            "`python -m shelfwatch build` (or `ingest` a file). Published files are never "
+            "rewritten."
+        )
+
+
 # The derived tables, in build order (each reads only the input tables and those before it).
 DERIVATIONS = (
     "derive_segments",
@@ -206,6 +247,9 @@ def derive_status(con: duckdb.DuckDBPyConnection, upto: str = DERIVATIONS[-1]) -
     vocab.write_tables(con)
     for name in DERIVATIONS[: DERIVATIONS.index(upto) + 1]:
         con.execute(sql_text(name))
+    con.execute(
+        "create or replace table store_format as select $format as format", {"format": STORE_FORMAT}
+    )
 
 
 Stage = Callable[[duckdb.DuckDBPyConnection, int], None]

@@ -141,6 +141,7 @@ HOSTILE_PARAMS = [
     {"brand": ["lorex", "ezviz"], "as_of": ["2021-11-30", "2025-10-29"]},
     {"profile": "retailer\u0000", "retailer": ["walmart", "nope"], "changes": "٠"},
     {"unknown": "=HYPERLINK(1)", "as_of": "2021-11-30", "status": "stocked,\x00"},
+    {"top": "²", "stale": "9" * 5_000, "v": "1" + "0" * 4_400},
 ]
 
 
@@ -190,3 +191,10 @@ def test_the_data_page_shows_the_rule_from_the_design_document(monkeypatch, seed
     rule = explain.status_rule_text()
     assert "strictly stronger" in rule and "stale" in rule
     assert rule in [str(m.value) for m in at.markdown]
+
+
+def test_a_zero_stale_threshold_from_the_link_is_kept(monkeypatch, seed_store):
+    at = open_page(monkeypatch, seed_store, "explore", {"as_of": "2021-11-30", "stale": "0"})
+    assert at.number_input(key="url_stale").value == 0
+    assert at.query_params["stale"] == "0"
+    assert table_with(at, "stale")["stale"].any()

@@ -368,3 +368,13 @@ def test_hostile_data_is_shown_as_text_only(monkeypatch, hostile_store, params):
     # ...which appears, verbatim, in the tables.
     cells = "\n".join(frame.astype(str).to_csv() for frame in tables(at))
     assert HOSTILE in cells or HOSTILE_LINK in cells
+
+
+def test_compare_dates_never_follow_the_as_of_date(monkeypatch, seed_store):
+    """Defaults are taken once: moving the sidebar's date leaves a window the reader sees."""
+    at = run_page(monkeypatch, seed_store, COMPARE, as_of="2025-10-29")
+    assert (url(at, "start"), url(at, "end")) == ("2024-10-29", "2025-10-29")
+    at.date_input(key="url_as_of").set_value(dt.date(2023, 6, 1))
+    at.run()
+    assert not at.exception
+    assert (url(at, "start"), url(at, "end")) == ("2024-10-29", "2025-10-29")

@@ -33,6 +33,10 @@ create table if not exists ownership (
     note       varchar,
     claim_no   bigint
 );
+-- A version published before claim_no existed (store format 1) gains it on its next publish:
+-- insertion order is the file's order there too.
+alter table ownership add column if not exists claim_no bigint;
+update ownership set claim_no = rowid + 1 where claim_no is null;
 
 create table if not exists designations (
     company_id   varchar not null,

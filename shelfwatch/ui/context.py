@@ -112,6 +112,19 @@ def sidebar() -> View | None:
                 f"showing the latest, version {latest}."
             )
     path = store.version_path(store_dir, version)
+    if version != latest and data.format_of(str(path)) != store.STORE_FORMAT:
+        version_notice = (
+            f"Data version {version} (from the link) was published by an older Shelfwatch in "
+            f"a format this one cannot read; showing the latest, version {latest}."
+        )
+        version, path = latest, store.version_path(store_dir, latest)
+    if data.format_of(str(path)) != store.STORE_FORMAT:
+        st.error(
+            f"Data version {version} was published by an older Shelfwatch, in a format this "
+            "one cannot read. Publish a new version — `make run` rebuilds the seed, or run "
+            "`python -m shelfwatch build` — then reload this page."
+        )
+        return None
 
     retailers = data.run(path, "retailers")
     brands = data.run(path, "brands")
@@ -155,6 +168,7 @@ def sidebar() -> View | None:
             "Status as of",
             default=last_date,
             help="Every status shown holds on this date. Default: the latest date in the data.",
+            follows=True,
         )
         if view.pinned:
             st.warning(
@@ -175,7 +189,8 @@ def sidebar() -> View | None:
 
 
 def _stale_setting(view: View) -> int:
-    _initial(STALE_KEY, view.params.stale_after or vocab.STALE_AFTER_DAYS)
+    given = view.params.stale_after  # 0 is a valid threshold: only None means "not given"
+    _initial(STALE_KEY, vocab.STALE_AFTER_DAYS if given is None else given)
     days = st.number_input(
         "Stale after (days)",
         min_value=0,
@@ -259,15 +274,17 @@ def date_filter(
     help: str | None = None,
     container=None,
     keep_default_in_url: bool = True,
-    follows: str | None = None,
+    follows: str | bool | None = None,
 ) -> dt.date:
     """A date widget bound to URL parameter ``name``, clamped to the data's range.
 
-    A date from the link, or one the user set, stays where it is. Only a date nobody chose
-    follows its default when that moves (e.g. compare = a year before as-of); ``follows`` is
-    the line shown under the field while it does, so it never moves silently.
-    ``keep_default_in_url=False`` leaves the parameter out while it holds its default (a
-    window's open ends), so links list only what the user chose.
+    A date from the link, or one the user set, stays where it is. A date nobody chose keeps
+    its first value too, unless ``follows`` says otherwise: a text follows the default when
+    that moves (e.g. compare = a year before as-of) and is shown under the field while it
+    does, so it never moves silently; ``True`` follows a default no other date moves (the as-of
+    date: the latest date of the data version read). ``keep_default_in_url=False`` leaves the
+    parameter out while it holds its default (a window's open ends), so links list only what
+    the user chose.
     """
     low = min(view.first_date, default, EARLIEST_DATE)
     high = max(view.last_date, dt.date.today(), default)
@@ -285,7 +302,7 @@ def date_filter(
             )
             wanted = min(max(wanted, low), high)
         st.session_state[key] = wanted
-    elif not st.session_state.get(pinned_key):
+    elif follows and not st.session_state.get(pinned_key):
         st.session_state[key] = min(max(default, low), high)
     target = container or st
     value = target.date_input(
@@ -299,7 +316,7 @@ def date_filter(
         args=(key,),
     )
     value = value or default
-    if follows and not st.session_state.get(pinned_key):
+    if isinstance(follows, str) and not st.session_state.get(pinned_key):
         target.caption(follows)
     set_param(view, name, value if keep_default_in_url or value != default else None)
     return value

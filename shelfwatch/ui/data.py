@@ -36,6 +36,12 @@ def run(version_path: Path, name: str, params: Mapping[str, object] | None = Non
     return _cached_query(str(version_path), name, key)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def format_of(path: str) -> int:
+    """The store format a version file was published in (files never change: cached)."""
+    return store.store_format_of(_connection(path))
+
+
 def latest_version(store_dir: Path) -> int | None:
     """Read CURRENT on every rerun so a newly published version is picked up at once."""
     return store.current_version(store_dir)

@@ -1,0 +1,40 @@
+"""Why this status, in words: the runner-up named by rule 2's order, not by table order."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from shelfwatch import explain, ingest, queries, store
+
+
+def test_the_runner_up_is_named_by_the_rule(tmp_path: Path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "retailers.csv").write_text("retailer_id,name\nr-a,A\n")
+    (data / "brands.csv").write_text("brand_id,name\nb-x,X\n")
+    (data / "observations.csv").write_text(
+        "retailer_id,brand_id,status,effective_on,source_url,source_kind,confidence\n"
+        "r-a,b-x,stocked,2021-05-01,https://s.example/1,statement,high\n"
+        "r-a,b-x,stocked,2021-05-01,https://s.example/2,listing_check,high\n"
+        "r-a,b-x,removed,2021-05-01,https://s.example/3,news_report,medium\n"
+    )
+    ingest.build(data, tmp_path / "store", today=dt.date(2026, 11, 29))
+    con = store.open_version(tmp_path / "store")
+    try:
+        day = dt.date(2021, 6, 1)
+        rows = queries.run_query(
+            con, "status_explained", {"retailer": "r-a", "brand": "b-x", "as_of": day}
+        )
+    finally:
+        con.close()
+    why = explain.explain(rows, day)
+    assert why is not None and why.disputed
+    decided = [s for s in why.sentences if s.startswith("Decided by")]
+    # The medium news report disputes (it sorts first among the beaten); the runner-up is the
+    # high-confidence listing check.
+    assert decided == [
+        "Decided by a statement, high confidence, dated 2021-05-01. Same confidence as the "
+        "strongest other source of its date; a statement outranks a listing check."
+    ]
+    assert why.table["part"].tolist()[0] == "Decides the status"
