@@ -212,12 +212,13 @@ class OldStoreFormat(StoreError):
 
 def store_format_of(con: duckdb.DuckDBPyConnection) -> int:
     """The format a version file was published in (1: before formats were recorded)."""
+    # fetchall, never fetchone: a half-read result blocks the connection's next query.
     found = con.execute(
         "select count(*) from duckdb_tables() where table_name = 'store_format'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not found:
         return 1
-    return int(con.execute("select max(format) from store_format").fetchone()[0])
+    return int(con.execute("select max(format) from store_format").fetchall()[0][0])
 
 
 def check_format(con: duckdb.DuckDBPyConnection, number: int) -> None:
