@@ -225,7 +225,7 @@ else:
     elif observations:
         st.caption(f"{total:,} {noun}, newest first.")
     elif relisted:
-        st.caption(f"{total:,} {noun} up to {view.as_of:%Y-%m-%d}, oldest first.")
+        st.caption(f"{total:,} {noun} up to {view.as_of:%Y-%m-%d}, newest first.")
     else:
         st.caption(
             f"{total:,} {noun} with data on {view.as_of:%Y-%m-%d}. Tick a row for why it has "

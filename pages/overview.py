@@ -321,7 +321,8 @@ if relistings.empty:
     st.info("No pair was sold again after being removed or unavailable, up to this date.")
 else:
     st.caption(
-        "A pair removed (or unavailable) and later sold again, with the source of each side. "
+        "A pair removed (or unavailable) and later sold again, newest first, with the source of "
+        "each side. "
         "A re-listing resting on low-confidence evidence is worth checking before citing."
         + (
             f" The first {RELISTING_ROWS:,} are shown; the downloads hold every one."

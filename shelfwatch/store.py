@@ -236,6 +236,7 @@ def check_format(con: duckdb.DuckDBPyConnection, number: int) -> None:
 DERIVATIONS = (
     "derive_segments",
     "derive_intervals",
+    "derive_relistings",
     "derive_owners",
     "derive_kpis",
     "derive_summary",

@@ -1,4 +1,4 @@
--- kpi_daily: the overview's headline counts. Reads status_segments, status_intervals,
+-- kpi_daily: the overview's headline counts. Reads status_segments, relisting_events,
 -- brand_parent_periods and designations.
 
 -- The overview's headline numbers on any date D. They change only where a segment starts or
@@ -67,19 +67,9 @@ retailer_steps as (
     group by any_claim, retailer_id, on_date
 ),
 
--- A re-listing: a sold run directly after a removed or unavailable one (the first interval
--- of each run; runs are numbered 1, 2, 3 … per pair, as queries/relistings.sql reads them).
+-- Re-listings (shelfwatch/sql/derive_relistings.sql), counted from the day they happen.
 relistings as (
-    select valid_from
-    from (
-        select
-            valid_from,
-            starts_run,
-            sold and not lag(sold) over (partition by retailer_id, brand_id order by valid_from)
-                as relisted
-        from status_intervals
-    )
-    where relisted and starts_run
+    select relisted_on as valid_from from relisting_events
 ),
 
 retailer_flips as (
