@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,13 +34,21 @@ CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".writer.lock"
 _VERSION_FILE = re.compile(r"^v(\d{6})\.duckdb$")
 
-# What a reader may do: nothing outside the file, and it cannot switch that back on.
+SPILL_DIR = ".spill"
+# What a reader may do: nothing outside the file, and it cannot switch that back on
+# (applied by :func:`_lock_down` after the connection has its memory limit and spill folder:
+# DuckDB refuses a temp_directory once external access is off).
 READER_CONFIG = {
     "enable_external_access": False,
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
     "lock_configuration": True,
 }
+# Memory DuckDB may hold per process before it spills to disk (DuckDB size strings). Readers
+# share one database instance per version file, so this bounds every request of the app
+# together; a publish sorts the whole dataset and gets more.
+READER_MEMORY_LIMIT = os.environ.get("SHELFWATCH_READER_MEMORY_LIMIT", "2GB")
+PUBLISH_MEMORY_LIMIT = os.environ.get("SHELFWATCH_PUBLISH_MEMORY_LIMIT", "8GB")
 
 
 class StoreError(Exception):
@@ -123,10 +132,7 @@ def open_version(
     A version in another store format is refused (:class:`OldStoreFormat`) unless
     ``any_format``: only the provenance tables, which every format has, may be read then."""
     version = resolve_version(store, number)
-    config: dict[str, object] = dict(READER_CONFIG)
-    if threads:
-        config["threads"] = threads
-    con = duckdb.connect(str(version.path), read_only=True, config=config)
+    con = connect_reader(version.path, threads=threads)
     if not any_format:
         try:
             check_format(con, version.number)
@@ -134,6 +140,38 @@ def open_version(
             con.close()
             raise
     return con
+
+
+def reader_spill_dir() -> Path:
+    """Where readers of a store spill big sorts: one folder per process, under the system's
+    temp directory (the store itself may be read-only to the app)."""
+    return Path(tempfile.gettempdir()) / f"shelfwatch-spill-{os.getpid()}"
+
+
+def connect_reader(version_file: Path, *, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only, locked-down connection to one version file with bounded memory.
+
+    Every connection to the same file in a process must use the same settings (DuckDB shares
+    one instance per file), so every reader opens through here."""
+    config: dict[str, object] = {
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+        "memory_limit": READER_MEMORY_LIMIT,
+        "temp_directory": str(reader_spill_dir()),
+    }
+    if threads:
+        config["threads"] = threads
+    con = duckdb.connect(str(version_file), read_only=True, config=config)
+    _lock_down(con)
+    return con
+
+
+def _lock_down(con: duckdb.DuckDBPyConnection) -> None:
+    # Names and values are fixed here, never input; SET takes no parameters.
+    for name, value in READER_CONFIG.items():
+        if name.startswith("autoload") or name.startswith("autoinstall"):
+            continue
+        con.execute(f"set {name} = {str(value).lower()}")
 
 
 @contextmanager
@@ -187,12 +225,24 @@ def _write_current(store: Path, number: int) -> None:
 
 
 def _remove_leftovers(store: Path, current: int | None) -> None:
-    """Drop what a crashed writer left: temp files and versions never made current."""
+    """Drop what a crashed writer left, files and folders alike (called under the writer lock):
+    temp files, DuckDB's spill and WAL, versions never made current."""
     for entry in store.iterdir():
         match = _VERSION_FILE.match(entry.name)
         unpublished = match is not None and int(match.group(1)) > (current or 0)
-        if unpublished or entry.name.startswith(".v") or entry.name == f".{CURRENT_FILE}.tmp":
-            entry.unlink(missing_ok=True)
+        leftover = entry.name.startswith(".v") or entry.name in (
+            f".{CURRENT_FILE}.tmp",
+            SPILL_DIR,
+        )
+        if unpublished or leftover:
+            _remove(entry)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def sql_text(name: str) -> str:
@@ -278,7 +328,14 @@ def publish(
         try:
             if current is not None and not fresh:
                 shutil.copyfile(version_path(store, current), tmp)
-            con = duckdb.connect(str(tmp))
+            spill = store / SPILL_DIR
+            spill.mkdir()
+            # The spill folder is the store's own (removed under the lock, here and after a
+            # crash); the limit makes a big publish spill instead of taking the machine.
+            con = duckdb.connect(
+                str(tmp),
+                config={"memory_limit": PUBLISH_MEMORY_LIMIT, "temp_directory": str(spill)},
+            )
             try:
                 # DuckDB's own bar shows the long SQL phases of a big build, on a terminal only.
                 con.execute("set enable_progress_bar = $on", {"on": sys.stderr.isatty()})
@@ -315,4 +372,6 @@ def publish(
             for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
                 leftover.unlink(missing_ok=True)
             raise
+        finally:
+            _remove(store / SPILL_DIR)
     return number

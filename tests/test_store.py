@@ -208,3 +208,49 @@ def test_store_defaults_to_env_then_data_store(monkeypatch, tmp_path: Path):
 def test_ingest_needs_a_built_store(tmp_path: Path):
     with pytest.raises(store.NoPublishedVersion):
         ingest.ingest(MINI_DATA / "observations.csv", tmp_path / "nothing", today=TODAY)
+
+
+def _spilling(store_dir: Path) -> bool:
+    spill = store_dir / store.SPILL_DIR
+    try:
+        return any(spill.iterdir())
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.slow
+def test_sigkill_while_spilling_never_wedges_the_store(tmp_path: Path):
+    """A publish with a low memory limit spills into the store's own folder; kill it there,
+    again and again: the store opens at a complete version, the next ingest succeeds and
+    nothing of the crashed writers is left (DuckDB's spill is a folder, not a file)."""
+    store_dir = build_store(MINI_DATA, tmp_path / "store")
+    batch = tmp_path / "batch.csv"
+    _big_observations(batch, 150_000)
+    command = [sys.executable, "-m", "shelfwatch", "ingest", str(batch), "--store", str(store_dir)]
+    env = {**os.environ, "SHELFWATCH_PUBLISH_MEMORY_LIMIT": "60MB"}
+
+    rng = random.Random(20211026)
+    kills_while_spilling = 0
+    for _attempt in range(20):
+        before = observation_count(store_dir)
+        process = subprocess.Popen(
+            command, cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        deadline = time.monotonic() + 30
+        while not _spilling(store_dir) and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0, 0.5))  # a random moment of the spilling phase
+        kills_while_spilling += _spilling(store_dir)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        after = observation_count(store_dir)  # opens at a complete version, or the test fails
+        assert after in (before, (before[0] + 1, before[1] + 150_000))
+        if after != before:
+            build_store(MINI_DATA, store_dir)  # it finished first: the batch is now a duplicate
+    assert kills_while_spilling >= 10, "the publishes did not spill: raise the batch size"
+
+    result = subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert observation_count(store_dir)[1] == 12 + 150_000
+    published = {store.version_path(store_dir, n).name for n in store.list_versions(store_dir)}
+    assert {p.name for p in store_dir.iterdir()} == published | {"CURRENT", store.LOCK_FILE}

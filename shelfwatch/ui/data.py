@@ -16,7 +16,7 @@ from shelfwatch import queries, store
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _connection(path: str) -> duckdb.DuckDBPyConnection:
     # One read-only handle per immutable version file; run_query takes a cursor per query.
-    return duckdb.connect(path, read_only=True, config=dict(store.READER_CONFIG))
+    return store.connect_reader(Path(path))
 
 
 def _hashable(value: object) -> object:
