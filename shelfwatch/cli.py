@@ -1,13 +1,18 @@
 """The command line: ``python -m shelfwatch COMMAND``.
 
-Exit codes are a contract: 0 success, 1 input rejected (every problem printed as
-``FILE:LINE:COLUMN: what is wrong``, nothing published) or store unusable, 2 usage errors.
+Exit codes are a contract: 0 success, 1 input rejected (the first problems printed as
+``FILE:LINE:COLUMN: what is wrong``, then their count; nothing published) or a fault (store
+busy, unusable or not writable, input not a readable file: one ``error:`` line saying what to
+do), 2 usage errors. Text from the input never reaches the terminal raw (:func:`terminal_safe`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import math
+import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -44,16 +49,89 @@ def _version_option(command: Callable) -> Callable:
     )(command)
 
 
+# What a terminal would obey or reorder instead of showing: C0 and C1 controls, DEL, the bidi
+# marks, embeddings, overrides and isolates, the Unicode line separators, and lone surrogates
+# (undecodable file names).
+_UNSAFE_FOR_TERMINAL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]"
+)
+
+
+def terminal_safe(text: object) -> str:
+    """``text`` with every character a terminal would act on written as an escape (ESC as
+    ``\\x1b``, U+202E as ``\\u202e``): what came from the input is shown, never obeyed."""
+
+    def escape(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _UNSAFE_FOR_TERMINAL.sub(escape, str(text))
+
+
 def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
+    # One line, whatever the message holds.
+    click.echo(f"error: {terminal_safe(' '.join(message.split()))}", err=True)
     sys.exit(1)
 
 
 def _report_rejection(rejected: Rejected) -> None:
     for problem in rejected.problems:
-        click.echo(str(problem), err=True)
-    click.echo(f"rejected: {len(rejected.problems)} problem(s); nothing was published", err=True)
+        click.echo(terminal_safe(problem), err=True)
+    if rejected.total > len(rejected.problems):
+        summary = (
+            f"rejected: {rejected.total:,} problems, the first {len(rejected.problems):,} "
+            "listed above"
+        )
+    else:
+        summary = f"rejected: {rejected.total} problem(s)"
+    click.echo(f"{summary}; nothing was published", err=True)
     sys.exit(1)
+
+
+class _Seconds(click.ParamType):
+    """A finite number of seconds, zero or more (``nan`` would never time out, ``inf`` wait
+    for ever)."""
+
+    name = "seconds"
+
+    def convert(self, value, param, ctx) -> float:
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{terminal_safe(repr(value))} is not a number of seconds", param, ctx)
+        if not math.isfinite(seconds) or seconds < 0:
+            self.fail(
+                f"{terminal_safe(repr(value))} is not a finite number of seconds, 0 or more",
+                param,
+                ctx,
+            )
+        return seconds
+
+
+class _ExistingPath(click.ParamType):
+    """A path that exists, checked by its metadata only (never opened here: ingest refuses
+    what is not a regular file with a message of its own); its name is shown escaped."""
+
+    name = "path"
+
+    def __init__(self, *, directory: bool) -> None:
+        self.directory = directory
+
+    def convert(self, value, param, ctx) -> Path:
+        path = Path(value)
+        if not os.path.exists(path):
+            self.fail(f"{terminal_safe(path)} does not exist", param, ctx)
+        if self.directory and not path.is_dir():
+            self.fail(f"{terminal_safe(path)} is not a directory", param, ctx)
+        return path
+
+
+_WAIT_OPTION = click.option(
+    "--wait",
+    type=_Seconds(),
+    default=0.0,
+    help="Seconds to wait for another writer (finite, 0 or more).",
+)
 
 
 class _Progress:
@@ -86,13 +164,13 @@ def main() -> None:
 @click.option(
     "--data",
     "data_dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    type=_ExistingPath(directory=True),
     default=store.PROJECT_ROOT / "data",
     show_default="data/",
     help="Directory holding retailers.csv, brands.csv, observations.csv and the rest.",
 )
 @_store_option
-@click.option("--wait", type=float, default=0.0, help="Seconds to wait for another writer.")
+@_WAIT_OPTION
 def build(data_dir: Path, store_dir: Path | None, wait: float) -> None:
     """Publish a new version built from DIR's CSV files."""
     target = store.resolve_store(store_dir)
@@ -103,14 +181,15 @@ def build(data_dir: Path, store_dir: Path | None, wait: float) -> None:
         _report_rejection(rejected)
     except StoreError as exc:
         _fail(str(exc))
-    click.echo(f"published version {number} in {target} ({time.perf_counter() - started:.1f} s)")
+    elapsed = time.perf_counter() - started
+    click.echo(terminal_safe(f"published version {number} in {target} ({elapsed:.1f} s)"))
 
 
 @main.command(name="ingest")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=_ExistingPath(directory=False))
 @_store_option
 @click.option("--dry-run", is_flag=True, help="Validate only; publish nothing.")
-@click.option("--wait", type=float, default=0.0, help="Seconds to wait for another writer.")
+@_WAIT_OPTION
 def ingest_command(file: Path, store_dir: Path | None, dry_run: bool, wait: float) -> None:
     """Validate FILE (observations, CSV or Parquet) and publish it as a new version."""
     target = store.resolve_store(store_dir)
@@ -123,9 +202,9 @@ def ingest_command(file: Path, store_dir: Path | None, dry_run: bool, wait: floa
     except StoreError as exc:
         _fail(str(exc))
     if number is None:
-        click.echo(f"{file}: valid; nothing published (dry run)")
+        click.echo(terminal_safe(f"{file}: valid; nothing published (dry run)"))
     else:
-        click.echo(f"published version {number} in {target}")
+        click.echo(terminal_safe(f"published version {number} in {target}"))
 
 
 def _open(store_dir: Path | None, data_version: int | None):

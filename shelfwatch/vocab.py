@@ -8,6 +8,7 @@ the charts read their labels, colours and meanings from here too. docs/design.md
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Final
 
@@ -103,6 +104,9 @@ STALE_AFTER_DAYS: Final = 365  # default: evidence older than this on the date i
 # A source's strength is confidence, then kind, as one integer: confidence × this + kind.
 STRENGTH_BASE: Final = 10
 assert all(k.rank < STRENGTH_BASE for k in SOURCE_KINDS)
+# No input date lies before this one: an earlier year is a typo (year 1 once crashed the
+# pages' date pickers). Observations may not lie after the day of the ingest either.
+EARLIEST_INPUT_DATE: Final = dt.date(1900, 1, 1)
 
 
 def status_label(status: str | None) -> str:

@@ -83,8 +83,13 @@ create table if not exists input_files (
     role          varchar not null,
     sha256        varchar not null,
     rows          bigint not null,
-    bytes         bigint not null
+    bytes         bigint not null,
+    -- observations only: the rows' fingerprint, whatever their bytes (fingerprint_observations)
+    content_sha256 varchar
 );
+-- A version published before content fingerprints gains the column on its next publish; the
+-- ingest fills it in for the old batches from their stored rows.
+alter table input_files add column if not exists content_sha256 varchar;
 
 create table if not exists version_info (
     version        integer not null,

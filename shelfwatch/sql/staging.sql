@@ -8,3 +8,12 @@ create or replace temp macro is_http_url(v) as
     regexp_full_match(trim(v), 'https?://[^\s/?#]+[^\s]*', 'i');
 create or replace temp macro shown(v) as
     '''' || left(replace(replace(trim(v), chr(10), ' '), chr(13), ' '), 60) || '''';
+-- Control characters (C0 but NUL, which is refused as binary; DEL; C1) and the bidi marks,
+-- embeddings, overrides and isolates: in an id or a URL they hide or reorder what a reader sees
+-- (a link whose text lies), so both file formats refuse them there. Empty when there is none.
+create or replace temp macro unsafe_char(v) as regexp_extract(
+    v, '[\x{01}-\x{1F}\x{7F}-\x{9F}\x{200E}\x{200F}\x{202A}-\x{202E}\x{2066}-\x{2069}]');
+create or replace temp macro has_unsafe_char(v) as coalesce(unsafe_char(v) <> '', false);
+create or replace temp macro unsafe_char_message(v) as
+    'a control or bidirectional-text character (' || printf('U+%04X', unicode(unsafe_char(v)))
+    || ' at character ' || strpos(v, unsafe_char(v)) || ') is not allowed here: remove it';

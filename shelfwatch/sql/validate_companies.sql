@@ -1,7 +1,8 @@
 -- Problems in the staged companies file: (_row, column_name, message, other_row).
--- Parameters: $today (unused here; every validate_* query takes the same parameters).
+-- Parameters: $today (unused here; every validate_* query takes the same parameters),
+-- $earliest (no date may lie before it).
 with rows_in as (
-    select * from staged where $today::date is not null
+    select * from staged where $today::date is not null and $earliest::date is not null
 ),
 
 problems as (

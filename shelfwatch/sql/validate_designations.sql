@@ -1,7 +1,8 @@
 -- Problems in the staged designations file: (_row, column_name, message, other_row).
--- Parameters: $today (unused here; every validate_* query takes the same parameters).
+-- Parameters: $today (unused here; every validate_* query takes the same parameters),
+-- $earliest (no date may lie before it).
 with rows_in as (
-    select * from staged where $today::date is not null
+    select * from staged where $today::date is not null and $earliest::date is not null
 ),
 
 problems as (
@@ -37,7 +38,18 @@ problems as (
     from rows_in where blank(source_url)
     union all
     select _row, 'source_url', 'not an http(s) URL: ' || shown(source_url), null
-    from rows_in where not blank(source_url) and not is_http_url(source_url)
+    from rows_in where not blank(source_url) and not has_unsafe_char(source_url) and not is_http_url(source_url)
+    union all
+    select _row, 'effective_on', 'date ' || shown(effective_on) || ' is before '
+        || strftime($earliest::date, '%Y-%m-%d') || ': check the year', null
+    from rows_in where is_iso_date(effective_on) and trim(effective_on)::date < $earliest::date
+    union all
+    select _row, 'ended_on', 'date ' || shown(ended_on) || ' is before '
+        || strftime($earliest::date, '%Y-%m-%d') || ': check the year', null
+    from rows_in where is_iso_date(ended_on) and trim(ended_on)::date < $earliest::date
+    union all
+    select _row, 'source_url', unsafe_char_message(source_url), null
+    from rows_in where has_unsafe_char(source_url)
 ),
 
 final as (

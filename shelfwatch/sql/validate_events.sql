@@ -1,7 +1,8 @@
 -- Problems in the staged events file: (_row, column_name, message, other_row).
--- Parameters: $today (unused here; every validate_* query takes the same parameters).
+-- Parameters: $today (unused here; every validate_* query takes the same parameters),
+-- $earliest (no date may lie before it).
 with rows_in as (
-    select * from staged where $today::date is not null
+    select * from staged where $today::date is not null and $earliest::date is not null
 ),
 
 problems as (
@@ -24,7 +25,7 @@ problems as (
     where not blank(kind) and trim(kind) not in ('regulatory', 'reporting', 'legal', 'context')
     union all
     select _row, 'url', 'not an http(s) URL: ' || shown(url), null
-    from rows_in where not blank(url) and not is_http_url(url)
+    from rows_in where not blank(url) and not has_unsafe_char(url) and not is_http_url(url)
     union all
     select s._row, 'company_id', 'unknown company ' || shown(s.company_id) || ' (not in companies)', null
     from rows_in as s anti join companies as c on c.company_id = trim(s.company_id)
@@ -33,6 +34,13 @@ problems as (
     select s._row, 'brand_id', 'unknown brand ' || shown(s.brand_id) || ' (not in brands)', null
     from rows_in as s anti join brands as b on b.brand_id = trim(s.brand_id)
     where not blank(s.brand_id)
+    union all
+    select _row, 'date', 'date ' || shown(date) || ' is before '
+        || strftime($earliest::date, '%Y-%m-%d') || ': check the year', null
+    from rows_in where is_iso_date(date) and trim(date)::date < $earliest::date
+    union all
+    select _row, 'url', unsafe_char_message(url), null
+    from rows_in where has_unsafe_char(url)
 ),
 
 final as (

@@ -1,5 +1,5 @@
 -- Problems in the staged observations file: (_row, column_name, message, other_row).
--- Parameters: $today (effective_on and reported_on may not lie after it).
+-- Parameters: $today and $earliest (effective_on and reported_on lie between the two).
 -- One pass computes every check of a row as a list of problems (null = fine), so a
 -- 10-million-row file is read once, not once per check.
 -- Not materialised: three consumers below would otherwise copy the whole file first.
@@ -25,19 +25,23 @@ suspects as (
        or not known_brand
        or coalesce(trim(status) not in ('stocked', 'exiting', 'unavailable', 'removed'), true)
        or not coalesce(
-           is_iso_date(effective_on) and try_cast(trim(effective_on) as date) <= $today::date,
+           is_iso_date(effective_on)
+               and try_cast(trim(effective_on) as date) between $earliest::date and $today::date,
            false
        )
        or not coalesce(is_http_url(source_url), false)
+       or has_unsafe_char(source_url)
        or coalesce(trim(source_kind) not in
            ('', 'statement', 'listing_check', 'legal_filing', 'news_report', 'brand_claim'), false)
        or coalesce(trim(confidence) not in ('', 'high', 'medium', 'low'), false)
        or (not blank(reported_on) and not coalesce(
-           is_iso_date(reported_on) and try_cast(trim(reported_on) as date) <= $today::date,
+           is_iso_date(reported_on)
+               and try_cast(trim(reported_on) as date) between $earliest::date and $today::date,
            false
        ))
        or coalesce(trim(channel) not in ('', 'all', 'store', 'online', 'marketplace'), false)
        or (not blank(archive_url) and not coalesce(is_http_url(archive_url), false))
+       or has_unsafe_char(archive_url)
 ),
 
 checked as (
@@ -72,9 +76,14 @@ checked as (
                     'm': 'date ' || shown(s.effective_on) || ' is after today ('
                         || strftime($today::date, '%Y-%m-%d') || '); record a planned exit as an '
                         || '"exiting" observation dated when it was announced'}
+                when trim(s.effective_on)::date < $earliest::date then {'c': 'effective_on',
+                    'm': 'date ' || shown(s.effective_on) || ' is before '
+                        || strftime($earliest::date, '%Y-%m-%d') || ': check the year'}
             end,
             case
                 when blank(s.source_url) then {'c': 'source_url', 'm': 'required value is empty'}
+                when has_unsafe_char(s.source_url) then {'c': 'source_url',
+                    'm': unsafe_char_message(s.source_url)}
                 when not is_http_url(s.source_url) then {'c': 'source_url',
                     'm': 'not an http(s) URL: ' || shown(s.source_url)}
             end,
@@ -96,6 +105,9 @@ checked as (
                     'm': 'not a real date in YYYY-MM-DD form: ' || shown(s.reported_on)}
                 when trim(s.reported_on)::date > $today::date then {'c': 'reported_on',
                     'm': 'date ' || shown(s.reported_on) || ' is after today'}
+                when trim(s.reported_on)::date < $earliest::date then {'c': 'reported_on',
+                    'm': 'date ' || shown(s.reported_on) || ' is before '
+                        || strftime($earliest::date, '%Y-%m-%d') || ': check the year'}
             end,
             case
                 when not blank(s.channel)
@@ -104,6 +116,8 @@ checked as (
                         || ' (expected all, store, online or marketplace)'}
             end,
             case
+                when has_unsafe_char(s.archive_url) then {'c': 'archive_url',
+                    'm': unsafe_char_message(s.archive_url)}
                 when not blank(s.archive_url) and not is_http_url(s.archive_url)
                     then {'c': 'archive_url', 'm': 'not an http(s) URL: ' || shown(s.archive_url)}
             end

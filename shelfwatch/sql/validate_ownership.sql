@@ -1,7 +1,8 @@
 -- Problems in the staged ownership file: (_row, column_name, message, other_row).
--- Parameters: $today (unused here; every validate_* query takes the same parameters).
+-- Parameters: $today (unused here; every validate_* query takes the same parameters),
+-- $earliest (no date may lie before it).
 with rows_in as (
-    select * from staged where $today::date is not null
+    select * from staged where $today::date is not null and $earliest::date is not null
 ),
 
 problems as (
@@ -38,11 +39,22 @@ problems as (
     from rows_in where blank(source_url)
     union all
     select _row, 'source_url', 'not an http(s) URL: ' || shown(source_url), null
-    from rows_in where not blank(source_url) and not is_http_url(source_url)
+    from rows_in where not blank(source_url) and not has_unsafe_char(source_url) and not is_http_url(source_url)
     union all
     select _row, 'confidence', 'unknown confidence ' || shown(confidence)
         || ' (expected high, medium or low)', null
     from rows_in where not blank(confidence) and trim(confidence) not in ('high', 'medium', 'low')
+    union all
+    select _row, 'valid_from', 'date ' || shown(valid_from) || ' is before '
+        || strftime($earliest::date, '%Y-%m-%d') || ': check the year', null
+    from rows_in where is_iso_date(valid_from) and trim(valid_from)::date < $earliest::date
+    union all
+    select _row, 'valid_to', 'date ' || shown(valid_to) || ' is before '
+        || strftime($earliest::date, '%Y-%m-%d') || ': check the year', null
+    from rows_in where is_iso_date(valid_to) and trim(valid_to)::date < $earliest::date
+    union all
+    select _row, 'source_url', unsafe_char_message(source_url), null
+    from rows_in where has_unsafe_char(source_url)
 ),
 
 final as (

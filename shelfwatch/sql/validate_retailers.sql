@@ -1,7 +1,8 @@
 -- Problems in the staged retailers file: (_row, column_name, message, other_row).
--- Parameters: $today (unused here; every validate_* query takes the same parameters).
+-- Parameters: $today (unused here; every validate_* query takes the same parameters),
+-- $earliest (no date may lie before it).
 with rows_in as (
-    select * from staged where $today::date is not null
+    select * from staged where $today::date is not null and $earliest::date is not null
 ),
 
 problems as (
@@ -24,7 +25,10 @@ problems as (
     from rows_in where blank(name)
     union all
     select _row, 'website', 'not an http(s) URL: ' || shown(website), null
-    from rows_in where not blank(website) and not is_http_url(website)
+    from rows_in where not blank(website) and not has_unsafe_char(website) and not is_http_url(website)
+    union all
+    select _row, 'website', unsafe_char_message(website), null
+    from rows_in where has_unsafe_char(website)
 ),
 
 final as (
