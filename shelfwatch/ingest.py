@@ -825,7 +825,7 @@ def _publish(store: Path, stage: store_mod.Stage, **options: object) -> int:
         return store_mod.publish(store, stage, **options)  # type: ignore[arg-type]
     except OSError as exc:
         detail = exc.strerror or str(exc)
-        if exc.filename:
+        if exc.filename and exc.errno not in (errno.ENOSPC, errno.EDQUOT):  # the disk is named
             detail = f"{detail}: {exc.filename}"
         raise PublishFailed(_write_failure(store, exc.errno, detail)) from None
     except duckdb.OutOfMemoryException as exc:

@@ -5,15 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from shelfwatch import exports
+from shelfwatch import exports, store
 from shelfwatch.cli import main
+from tests.conftest import MINI_DATA, build_store
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -306,3 +310,237 @@ def test_plain_csv_quotes_a_lone_carriage_return_and_neutralises_formulas(capsys
         ["retailer_id", "quote", "note"],
         ["r-a", "one\rtwo", "'＝HYPERLINK(1)"],
     ]
+
+
+# --- Faults of build and ingest: exit 1 with one line that says what to do, no traceback,
+# nothing published. Each is produced for real (a FIFO, a device, a held lock, a read-only or
+# full file system, a tiny memory limit), not by patching the code.
+
+BATCH = (
+    "retailer_id,brand_id,status,effective_on,source_url\n"
+    "r-a,b-z,stocked,2024-01-01,https://s.example/fault\n"
+)
+
+
+@pytest.fixture()
+def mini_copy(tmp_path: Path) -> Path:
+    return build_store(MINI_DATA, tmp_path / "store")
+
+
+@pytest.fixture()
+def batch(tmp_path: Path) -> Path:
+    path = tmp_path / "batch.csv"
+    path.write_text(BATCH, encoding="utf-8")
+    return path
+
+
+def store_state(store_dir: Path) -> tuple[str, list[str]]:
+    """CURRENT and every name in the store: a failed publish leaves both as they were."""
+    return (store_dir / "CURRENT").read_text(), sorted(p.name for p in store_dir.iterdir())
+
+
+def assert_one_clean_error(code: int, stdout: str, stderr: str, *words: str) -> None:
+    assert code == 1, (stdout, stderr)
+    assert "Traceback" not in stdout + stderr
+    lines = stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def shelfwatch(*args: str, env: dict | None = None, prefix: tuple[str, ...] = ()):
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "shelfwatch", *args],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def cli(*args: str):
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def data_with_observations(tmp_path: Path, make) -> Path:
+    """The mini data with observations.csv replaced by what ``make(path)`` creates."""
+    data = tmp_path / "data"
+    shutil.copytree(MINI_DATA, data)
+    (data / "observations.csv").unlink()
+    make(data / "observations.csv")
+    return data
+
+
+NOT_REGULAR = {
+    "FIFO": (os.mkfifo, "is a named pipe (FIFO), not a regular file"),
+    "/dev/zero": (lambda path: path.symlink_to("/dev/zero"), "is a character device"),
+    "directory": (lambda path: path.mkdir(), "is a directory, not a regular file"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(NOT_REGULAR))
+def test_input_that_is_not_a_regular_file_is_refused_unread(
+    mini_copy: Path, tmp_path: Path, kind: str
+):
+    """Refused by its metadata, never opened for reading: a FIFO no one writes to would block
+    for ever (the subprocess timeout fails the test) and /dev/zero never ends."""
+    make, words = NOT_REGULAR[kind]
+    before = store_state(mini_copy)
+    target = tmp_path / "input.csv"
+    make(target)
+    result = shelfwatch("ingest", str(target), "--store", str(mini_copy))
+    assert_one_clean_error(result.returncode, result.stdout, result.stderr, words, "CSV")
+    data = data_with_observations(tmp_path, make)
+    result = shelfwatch("build", "--data", str(data), "--store", str(mini_copy))
+    assert_one_clean_error(result.returncode, result.stdout, result.stderr, words)
+    assert store_state(mini_copy) == before
+
+
+def test_an_unreadable_file_is_refused_cleanly(mini_copy: Path, batch: Path):
+    batch.chmod(0)
+    prefix: tuple[str, ...] = ()
+    if os.geteuid() == 0:  # root reads anything: run without the capabilities that allow it
+        if not shutil.which("setpriv"):
+            pytest.skip("running as root and setpriv (util-linux) is missing")
+        prefix = ("setpriv", "--bounding-set=-dac_override,-dac_read_search")
+    before = store_state(mini_copy)
+    result = shelfwatch("ingest", str(batch), "--store", str(mini_copy), prefix=prefix)
+    assert_one_clean_error(
+        result.returncode, result.stdout, result.stderr, "permission denied", "chmod u+r"
+    )
+    assert store_state(mini_copy) == before
+
+
+@pytest.mark.parametrize("wait", ["nan", "inf", "-inf", "-1", "soon"])
+def test_wait_must_be_a_finite_number_of_seconds(mini_copy: Path, batch: Path, wait: str):
+    before = store_state(mini_copy)
+    for args in (
+        ["ingest", str(batch)],
+        ["build", "--data", str(MINI_DATA)],
+    ):
+        code, stdout, stderr = cli(*args, "--store", str(mini_copy), "--wait", wait)
+        assert code == 2, (stdout, stderr)
+        assert "Invalid value for '--wait'" in stderr and "Traceback" not in stdout + stderr
+    assert store_state(mini_copy) == before
+
+
+def test_a_held_writer_lock_is_one_line(mini_copy: Path, batch: Path):
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, sys, time\n"
+            "handle = open(sys.argv[1], 'a+')\n"
+            "fcntl.flock(handle, fcntl.LOCK_EX)\n"
+            "handle.write('pid 1 \\x1b[2J the other writer'); handle.flush()\n"
+            "print('locked', flush=True)\n"
+            "time.sleep(60)\n",
+            str(mini_copy / store.LOCK_FILE),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        before = store_state(mini_copy)
+        for args in (["ingest", str(batch)], ["build", "--data", str(MINI_DATA)]):
+            code, stdout, stderr = cli(*args, "--store", str(mini_copy), "--wait", "0.2")
+            assert_one_clean_error(code, stdout, stderr, "is busy", "try again", "\\x1b[2J")
+        assert store_state(mini_copy) == before
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+@contextmanager
+def tmpfs(path: Path, size: str):
+    """A small file system of its own (needs root): its size and read-only flag are real."""
+    path.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    if mounted.returncode != 0:
+        reason = f"cannot mount a tmpfs here: {mounted.stderr.strip() or mounted.returncode}"
+        if os.environ.get("CI"):
+            pytest.fail(reason + " (CI runs as root: this must work there)")
+        pytest.skip(reason)
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def test_a_read_only_store_is_one_line(tmp_path: Path, batch: Path):
+    with tmpfs(tmp_path / "ro", "32m") as mount:
+        store_dir = build_store(MINI_DATA, mount / "store")
+        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+        before = store_state(store_dir)
+        for args in (["ingest", str(batch)], ["build", "--data", str(MINI_DATA)]):
+            code, stdout, stderr = cli(*args, "--store", str(store_dir))
+            assert_one_clean_error(code, stdout, stderr, "read-only file system", "--store")
+        assert store_state(store_dir) == before
+
+
+@pytest.mark.parametrize(
+    "free", [1_000_000, 6_000_000], ids=["no-room-for-the-copy", "full-while-checkpointing"]
+)
+def test_a_full_disk_is_one_line(tmp_path: Path, batch: Path, free: int):
+    """A full file system when the current version is copied (OSError), or later while DuckDB
+    writes the new one (DuckDB's own error; a build has no copy to make, so it gets there with
+    1 MB free too): one line, and nothing of the new version left."""
+    with tmpfs(tmp_path / "full", "16m") as mount:
+        store_dir = build_store(MINI_DATA, mount / "store")
+        room = os.statvfs(mount)
+        with open(mount / "filler", "wb") as handle:
+            handle.write(b"\0" * (room.f_bavail * room.f_frsize - free))
+        before = store_state(store_dir)
+        code, stdout, stderr = cli("ingest", str(batch), "--store", str(store_dir))
+        assert_one_clean_error(code, stdout, stderr, "no space left", "free disk space")
+        assert store_state(store_dir) == before
+        if free == 1_000_000:
+            code, stdout, stderr = cli("build", "--data", str(MINI_DATA), "--store", str(store_dir))
+            assert_one_clean_error(code, stdout, stderr, "no space left", "free disk space")
+            assert store_state(store_dir) == before
+
+
+@pytest.mark.xfail(
+    not hasattr(store, "PUBLISH_MEMORY_LIMIT"), reason="needs publish memory limit", strict=False
+)
+def test_out_of_memory_while_publishing_is_one_line(mini_copy: Path, batch: Path):
+    before = store_state(mini_copy)
+    env = {"SHELFWATCH_PUBLISH_MEMORY_LIMIT": "1MB"}
+    for args in (["ingest", str(batch)], ["build", "--data", str(MINI_DATA)]):
+        result = shelfwatch(*args, "--store", str(mini_copy), env=env)
+        assert_one_clean_error(
+            result.returncode, result.stdout, result.stderr, "ran out of memory",
+            "SHELFWATCH_PUBLISH_MEMORY_LIMIT",
+        )  # fmt: skip
+    assert store_state(mini_copy) == before
+
+
+def test_terminal_control_characters_from_the_input_are_never_echoed_raw(
+    mini_copy: Path, tmp_path: Path
+):
+    """ESC and other controls in a file's name or its cells are printed escaped (\\x1b), in
+    problems and in error lines alike."""
+    bad = tmp_path / "evil\x1b]0;owned\x07.csv"
+    bad.write_text(
+        "retailer_id,brand_id,status,effective_on,source_url,quote\n"
+        "r-a,b-x,\x1b[31msold\x9b,2024-01-01,https://s.example/1,\n"
+        "r-a\u202e,b-x,stocked,2024-01-01,https://s.example/2,\n",
+        encoding="utf-8",
+    )
+    code, stdout, stderr = cli("ingest", str(bad), "--store", str(mini_copy))
+    assert code == 1
+    for raw in ("\x1b", "\x07", "\x9b", "\u202e"):
+        assert raw not in stdout + stderr
+    assert "evil\\x1b]0;owned\\x07.csv:2:status: unknown status '\\x1b[31msold\\x9b'" in stderr
+    assert "'r-a\\u202e'" in stderr
+    fifo = tmp_path / "pipe\x1b[2J.csv"
+    os.mkfifo(fifo)
+    result = shelfwatch("ingest", str(fifo), "--store", str(mini_copy))
+    assert_one_clean_error(result.returncode, result.stdout, result.stderr, "pipe\\x1b[2J.csv")
