@@ -116,6 +116,7 @@ class _ExistingPath(click.ParamType):
 
     def __init__(self, *, directory: bool) -> None:
         self.directory = directory
+        self.name = "directory" if directory else "file"
 
     def convert(self, value, param, ctx) -> Path:
         path = Path(value)
