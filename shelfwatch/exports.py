@@ -1,7 +1,10 @@
-"""Exports: a DataFrame plus its provenance as CSV, XLSX, Parquet or JSON bytes.
+"""Exports: a table plus its provenance as CSV, XLSX, Parquet or JSON.
 
-Every export function is pure, ``(DataFrame, Provenance) -> bytes``: the CLI and the app's
-download buttons call the same code, so a file from either is byte-for-byte the same.
+One writer per format, pure and shared by the CLI and the app: ``write_<format>(rows, out,
+provenance)`` consumes Arrow record batches (a stream straight from DuckDB, or a DataFrame
+typed by the rules below) and writes them to a binary file object batch by batch, so a full
+export never holds more than one batch. ``to_<format>(df, provenance) -> bytes`` is the same
+writer into memory, for small tables. A file from either path is byte-for-byte the same.
 
 Contracts (checked by the golden files in ``tests/golden/``):
 
@@ -9,9 +12,15 @@ Contracts (checked by the golden files in ``tests/golden/``):
   exactly; the pandas index is never written.
 * Text that starts with ``=``, ``+``, ``-``, ``@`` (or their full-width forms ``＝ ＋ － ＠``), a
   tab or a carriage return — also after leading whitespace — is prefixed with an apostrophe
-  (``'``) in every format, so a spreadsheet shows it instead of running it as a formula
-  (CSV/formula injection). Provenance values (filters come from user URLs) are
-  neutralised too. Numbers, dates and booleans are never touched: ``-2`` stays a number.
+  (``'``) in CSV and XLSX, so a spreadsheet shows it instead of running it as a formula
+  (CSV/formula injection). In CSV the same holds right after every separator a spreadsheet
+  might split on inside a field (``,`` ``;`` tab ``|`` and line breaks): quoting alone does not
+  help a reader that splits on ``;``. Parquet and JSON keep the text verbatim (no program runs
+  it). Provenance values (filters come from user URLs) are neutralised in every format.
+  Numbers, dates and booleans are never touched: ``-2`` stays a number.
+* XLSX holds at most 1,048,575 rows (:class:`TooManyRows` otherwise, offering CSV or Parquet)
+  and 32,767 characters per cell: a longer cell is cut with a visible mark and the About sheet
+  counts them.
 * Missing values (None, NaN, NaT, pd.NA, and non-finite floats) are empty CSV cells, blank XLSX
   cells, and nulls in Parquet and JSON.
 * Dates are ISO ``YYYY-MM-DD`` text in CSV/JSON, date cells (``yyyy-mm-dd``) in XLSX and
@@ -25,10 +34,11 @@ Contracts (checked by the golden files in ``tests/golden/``):
 Reading a CSV export back
 -------------------------
 The file is plain UTF-8 (no BOM) with ``\\n`` line endings and RFC 4180 quoting. It starts with
-one ``# key: value`` line per :meth:`Provenance.as_dict` item (8 lines, see ``CSV_COMMENT_LINES``),
-then the header row, then the data::
+one ``# key: value`` line per :meth:`Provenance.as_dict` item and one ``# neutralised:`` line
+saying how cells were neutralised (9 lines, see ``CSV_COMMENT_LINES``), then the header row,
+then the data::
 
-    df = pandas.read_csv("shelfwatch-v3-2021-11-30.csv", skiprows=8, dtype=str,
+    df = pandas.read_csv("shelfwatch-v3-2021-11-30.csv", skiprows=9, dtype=str,
                          keep_default_na=False)
 
 Do not use ``comment="#"``: pandas would also cut data cells at a ``#`` (URL fragments).
@@ -44,13 +54,15 @@ import math
 import numbers
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import BinaryIO, Final
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import xlsxwriter
 
@@ -180,7 +192,8 @@ class Provenance:
         }
 
 
-CSV_COMMENT_LINES: Final = 8  # len(Provenance.as_dict()): the rows to skip before the header
+# len(Provenance.as_dict()) and the "neutralised" line: the rows to skip before the header.
+CSV_COMMENT_LINES: Final = 9
 
 
 def _as_int(value: object, name: str) -> int:
@@ -231,8 +244,7 @@ class _Column:
     name: str
     # "string" | "int" | "float" | "bool" | "date" | "timestamp"
     kind: str
-    # None or the kind's Python type; strings already neutralised; timestamps naive (UTC when
-    # `utc`).
+    # None or the kind's Python type, text verbatim; timestamps naive (UTC when `utc`).
     values: list[object]
     utc: bool = False
 
@@ -279,9 +291,7 @@ def _column(name: str, series: pd.Series) -> _Column:
         return _datetime_column(name, raw)
     present = [v for v in raw if not _is_null(v)]
     if all(isinstance(v, str) for v in present):
-        return _Column(
-            name, "string", [None if _is_null(v) else neutralise_formula(v) for v in raw]
-        )
+        return _Column(name, "string", [None if _is_null(v) else v for v in raw])
     if all(_is_bool(v) for v in present):
         return _Column(name, "bool", [None if _is_null(v) else bool(v) for v in raw])
     if all(_is_number(v) and isinstance(v, numbers.Integral) for v in present):
@@ -295,9 +305,7 @@ def _column(name: str, series: pd.Series) -> _Column:
     elif all(isinstance(v, datetime.date) for v in present):
         return _Column(name, "date", [None if _is_null(v) else v for v in raw])
     # Mixed or exotic values: one text rendering each, so every format agrees.
-    return _Column(
-        name, "string", [None if _is_null(v) else neutralise_formula(_text(v)) for v in raw]
-    )
+    return _Column(name, "string", [None if _is_null(v) else _text(v) for v in raw])
 
 
 def _datetime_column(name: str, raw: list[object]) -> _Column:
@@ -374,68 +382,227 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _cell_text(column: _Column, value: object) -> str:
-    if value is None:
-        return ""
+# --------------------------------------------------------------------------------------------
+# From a frame, or from DuckDB, to one canonical Arrow form
+
+
+def frame_table(df: pd.DataFrame, *, sourced: bool = True) -> pa.Table:
+    """A DataFrame typed by the rules above, as the Arrow table every writer consumes."""
+    columns = _columns(df, sourced=sourced)
+    fields = []
+    arrays = []
+    for column in columns:
+        arrow_type = _arrow_type(column)
+        fields.append(pa.field(column.name, arrow_type))
+        arrays.append(pa.array(column.values, type=arrow_type))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _arrow_type(column: _Column) -> pa.DataType:
     if column.kind == "timestamp":
-        assert isinstance(value, datetime.datetime)
-        return _timestamp_text(value, column.utc)
-    if column.kind == "string":
-        return str(value)
-    return _text(value)
+        return pa.timestamp("us", tz="UTC" if column.utc else None)
+    return _ARROW_TYPES[column.kind]
+
+
+_ARROW_TYPES: Final = {
+    "string": pa.large_string(),
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "bool": pa.bool_(),
+    "date": pa.date32(),
+}
+
+
+def _canonical_field(field: pa.Field) -> pa.Field:
+    kind = field.type
+    if pa.types.is_boolean(kind):
+        return pa.field(field.name, pa.bool_())
+    if pa.types.is_integer(kind):
+        return pa.field(field.name, pa.int64())
+    if pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        return pa.field(field.name, pa.float64())
+    if pa.types.is_date(kind):
+        return pa.field(field.name, pa.date32())
+    if pa.types.is_timestamp(kind):
+        return pa.field(field.name, pa.timestamp("us", tz="UTC" if kind.tz else None))
+    return pa.field(field.name, pa.large_string())
+
+
+def _canonical_array(array: pa.Array, field: pa.Field) -> pa.Array:
+    kind = array.type
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        # DuckDB LIST columns: joined like list filters are.
+        items = pc.cast(array, pa.list_(pa.large_string()))
+        return pc.binary_join(items, ", ")
+    if pa.types.is_floating(field.type):
+        array = pc.cast(array, pa.float64())
+        # Neither CSV, JSON nor Excel has a portable infinity: missing, like NaN.
+        return pc.if_else(pc.is_finite(array), array, pa.scalar(None, pa.float64()))
+    return pc.cast(array, field.type)
+
+
+class Rows:
+    """The rows of one export as Arrow record batches, read once (a stream from DuckDB)."""
+
+    def __init__(self, schema: pa.Schema, batches: Iterable[pa.RecordBatch]):
+        self.schema = pa.schema([_canonical_field(f) for f in schema])
+        self._batches = iter(batches)
+
+    @classmethod
+    def of(cls, source: pd.DataFrame | pa.Table | pa.RecordBatchReader) -> Rows:
+        if isinstance(source, pd.DataFrame):
+            source = frame_table(source)
+        if isinstance(source, pa.Table):
+            return cls(source.schema, source.to_batches(max_chunksize=_BATCH_ROWS))
+        return cls(source.schema, source)
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        for batch in self._batches:
+            if batch.num_rows:
+                arrays = [
+                    _canonical_array(column, field)
+                    for column, field in zip(batch.columns, self.schema, strict=True)
+                ]
+                yield pa.RecordBatch.from_arrays(arrays, schema=self.schema)
+
+
+_BATCH_ROWS: Final = 65_536
+
+
+def _check_columns(schema: pa.Schema, *, sourced: bool = True) -> None:
+    names = schema.names
+    if sourced and SOURCE_COLUMN not in names:
+        raise ValueError(
+            f"export needs a {SOURCE_COLUMN!r} column (the source of every row); "
+            f"columns are {names}"
+        )
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate column names cannot be exported: {duplicates}")
+
+
+def _buffer_of(strings: pa.Array) -> memoryview:
+    """The bytes of a large_string array without nulls, end to end (no copy)."""
+    offsets = strings.buffers()[1]
+    data = strings.buffers()[2]
+    first, last = np.frombuffer(offsets, dtype=np.int64)[
+        [strings.offset, strings.offset + len(strings)]
+    ]
+    return memoryview(data)[first:last] if data is not None else memoryview(b"")
 
 
 # --------------------------------------------------------------------------------------------
 # CSV
 
+# A spreadsheet may start a cell at the start of a field or, if it splits on another separator
+# than the comma (";" and tab in many locales, "|" by choice) or ignores quotes, right after
+# one inside it; a trigger there, even after spaces, becomes a formula. An apostrophe goes in
+# front. Line breaks count as separators for readers that ignore quotes.
+CSV_SEPARATORS: Final = ",;\t|\r\n"
+# At the start any whitespace may come first, as in neutralise_formula; inside, only spaces
+# (a tab or line break there is a separator of its own).
+_CSV_START_TRIGGER: Final = r"^([\s\pZ\"]*[=+\-@＝＋－＠\t\r])"
+_CSV_INNER_TRIGGER: Final = r"([,;\t|\r\n])([ \x0b\x0c\pZ\"]*[=+\-@＝＋－＠\t\r])"
+_CSV_NEEDS_QUOTES: Final = '[,"\\r\\n;\\t|]'
+CSV_NOTE: Final = (
+    "a cell, or a part after , ; tab or |, that starts with = + - @ (or a full-width form), "
+    "a tab or a carriage return, also after spaces or quotes, has ' inserted in front of it"
+)
 
-def _csv_field(text: str) -> str:
-    # RFC 4180 minimal quoting, written by hand: Python 3.11's csv module leaves a lone CR
-    # unquoted when the line terminator is "\n", which splits the record for every reader.
-    if any(char in text for char in ',"\r\n'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
+
+def _text_scalar(text: str) -> pa.Scalar:
+    return pa.scalar(text, pa.large_string())
 
 
-def _csv_row(fields: Iterable[str]) -> str:
-    fields = [_csv_field(field) for field in fields]
-    if fields == [""]:
-        return '""\n'  # a lone empty field would otherwise read as a blank line
-    return ",".join(fields) + "\n"
+def _csv_text(strings: pa.Array) -> pa.Array:
+    """Text cells: neutralised, then quoted (RFC 4180) when they hold a separator or quote."""
+    safe = pc.replace_substring_regex(strings, _CSV_START_TRIGGER, r"'\1")
+    safe = pc.replace_substring_regex(safe, _CSV_INNER_TRIGGER, r"\1'\2")
+    quote = _text_scalar('"')
+    quoted = pc.binary_join_element_wise(
+        quote, pc.replace_substring(safe, '"', '""'), quote, _text_scalar("")
+    )
+    return pc.if_else(pc.match_substring_regex(safe, _CSV_NEEDS_QUOTES), quoted, safe)
+
+
+def _csv_cells(array: pa.Array) -> pa.Array:
+    kind = array.type
+    if pa.types.is_large_string(kind):
+        cells = _csv_text(array)
+    elif pa.types.is_boolean(kind):
+        cells = pc.if_else(array, _text_scalar("true"), _text_scalar("false"))
+    elif pa.types.is_float64(kind) or pa.types.is_timestamp(kind):
+        # Python's shortest repr and ISO 8601 (rare columns: the per-value path is fine).
+        cells = pa.array([_value_text(v) for v in array.to_pylist()], pa.large_string())
+    else:
+        cells = pc.cast(array, pa.large_string())
+    return pc.fill_null(pc.cast(cells, pa.large_string()), _text_scalar(""))
+
+
+def _value_text(value: object) -> str | None:
+    return None if value is None else _text(value)
+
+
+def _csv_lines(batch: pa.RecordBatch) -> pa.Array:
+    cells = [_csv_cells(column) for column in batch.columns]
+    if len(cells) == 1:
+        # A lone empty field would otherwise read as a blank line.
+        cells = [pc.if_else(pc.equal(cells[0], ""), _text_scalar('""'), cells[0])]
+    return pc.binary_join_element_wise(*cells, _text_scalar(","))
 
 
 def _csv_comment_line(key: str, value: str) -> str:
-    # Comment lines are not quoted, so a spreadsheet splits them at every comma (or semicolon,
-    # in locales that use it). Neutralise each piece that would start a cell, so a filter like
-    # q=x,=HYPERLINK(...) from a URL cannot become a formula.
-    pieces = re.split(r"([,;])", _one_line(value))
-    for i in range(2, len(pieces), 2):
-        if pieces[i].lstrip().startswith((*_FORMULA_PREFIXES, '"')):
-            pieces[i] = "'" + pieces[i]
-    return f"# {key}: {''.join(pieces)}\n"
+    # Comment lines are not quoted, so a spreadsheet splits them at every separator. Neutralise
+    # each piece that would start a cell, so a filter like q=x,=HYPERLINK(...) from a URL
+    # cannot become a formula.
+    safe = _csv_text(pa.array([_one_line(value)], pa.large_string()))[0].as_py()
+    if safe.startswith('"'):  # the comment line is not a field: no quotes around it
+        safe = safe[1:-1].replace('""', '"')
+    return f"# {key}: {safe}\n"
+
+
+def write_csv(
+    rows: Rows, out: BinaryIO, provenance: Provenance | None = None, *, sourced: bool = True
+) -> int:
+    """Write ``rows`` as UTF-8 CSV, after one ``# key: value`` line per provenance item and
+    one saying how cells were neutralised; returns the number of rows."""
+    _check_columns(rows.schema, sourced=sourced)
+    head = ""
+    if provenance is not None:
+        for key, value in _safe_provenance(provenance).items():
+            head += _csv_comment_line(key, value)
+        head += _csv_comment_line("neutralised", CSV_NOTE)
+    out.write((head + _csv_row_text(rows.schema.names)).encode("utf-8"))
+    count = 0
+    for batch in rows:
+        lines = _csv_lines(batch)
+        lines = pc.binary_join_element_wise(lines, _text_scalar("\n"), _text_scalar(""))
+        out.write(_buffer_of(lines))
+        count += batch.num_rows
+    return count
+
+
+def _csv_row_text(fields: list[str]) -> str:
+    batch = pa.record_batch(
+        [pa.array([str(field)], pa.large_string()) for field in fields],
+        names=[f"c{i}" for i in range(len(fields))],
+    )
+    return _csv_lines(batch)[0].as_py() + "\n"
 
 
 def plain_csv(df: pd.DataFrame) -> str:
     """The table as CSV text with the header on line 1 and no provenance (the command line's
     ``--format csv``): the same cell writer, quoting and formula neutralising as :func:`to_csv`."""
-    columns = _columns(df, sourced=False)
-    out = io.StringIO(newline="")
-    out.write(_csv_row(str(neutralise_formula(column.name)) for column in columns))
-    for row in zip(*(column.values for column in columns), strict=True):
-        out.write(_csv_row(_cell_text(c, v) for c, v in zip(columns, row, strict=True)))
-    return out.getvalue()
+    out = io.BytesIO()
+    write_csv(Rows.of(frame_table(df, sourced=False)), out, sourced=False)
+    return out.getvalue().decode("utf-8")
 
 
 def to_csv(df: pd.DataFrame, provenance: Provenance) -> bytes:
     """The table as UTF-8 CSV, after one ``# key: value`` line per provenance item."""
-    columns = _columns(df)
-    out = io.StringIO(newline="")
-    for key, value in _safe_provenance(provenance).items():
-        out.write(_csv_comment_line(key, value))
-    out.write(_csv_row(str(neutralise_formula(column.name)) for column in columns))
-    for row in zip(*(column.values for column in columns), strict=True):
-        out.write(_csv_row(_cell_text(c, v) for c, v in zip(columns, row, strict=True)))
-    return out.getvalue().encode("utf-8")
+    out = io.BytesIO()
+    write_csv(Rows.of(df), out, provenance)
+    return out.getvalue()
 
 
 def read_csv_export(data: bytes) -> tuple[dict[str, str], pd.DataFrame]:
@@ -461,39 +628,55 @@ def read_csv_export(data: bytes) -> tuple[dict[str, str], pd.DataFrame]:
 # XLSX
 
 
+class TooManyRows(ValueError):
+    """More rows than one Excel sheet holds: the message offers CSV or Parquet."""
+
+
 def _display_width(text: str) -> int:
     longest = max((line for line in text.splitlines() or [""]), key=len)
     # Wide (CJK, emoji) characters take two columns.
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in longest)
 
 
-def _xlsx_widths(columns: list[_Column]) -> list[int]:
+def _xlsx_widths(schema: pa.Schema, first: list[list[object]]) -> list[int]:
+    """Column widths from the header and the first batch's cells."""
     widths = []
-    for column in columns:
+    for c, field in enumerate(schema):
         # +3 leaves room for the autofilter button.
-        width = _display_width(column.name) + 3
-        if column.kind == "date":
+        width = _display_width(field.name) + 3
+        if pa.types.is_date(field.type):
             width = max(width, 11)
         else:
-            for value in column.values:
+            for value in first[c] if first else ():
                 if width >= _XLSX_MAX_WIDTH:
                     break
-                width = max(width, _display_width(_cell_text(column, value)) + 1)
+                if value is not None:
+                    width = max(width, _display_width(_xlsx_text(value)) + 1)
         widths.append(min(max(width, _XLSX_MIN_WIDTH), _XLSX_MAX_WIDTH))
     return widths
 
 
-def to_xlsx(df: pd.DataFrame, provenance: Provenance) -> bytes:
-    """The table on sheet "Data" and the provenance on sheet "About"; no formulas, no links."""
-    columns = _columns(df)
-    n_rows = len(df)
-    if n_rows + 1 > _XLSX_MAX_ROWS or len(columns) > _XLSX_MAX_COLUMNS:
-        raise ValueError(
-            f"{n_rows} rows x {len(columns)} columns do not fit in one Excel sheet; "
-            "export CSV or Parquet instead"
-        )
+def _xlsx_text(value: object) -> str:
+    return str(neutralise_formula(value)) if isinstance(value, str) else _text(value)
+
+
+def _too_many_rows(rows: int, columns: int) -> TooManyRows:
+    return TooManyRows(
+        f"{rows:,} rows x {columns} columns do not fit in one Excel sheet "
+        f"(at most {_XLSX_MAX_ROWS - 1:,} rows); export CSV or Parquet instead"
+    )
+
+
+def write_xlsx(rows: Rows, out: BinaryIO, provenance: Provenance) -> int:
+    """Sheet "Data" with the rows and sheet "About" with the provenance; no formulas, no links.
+
+    Written row by row (xlsxwriter's constant-memory mode). A cell longer than Excel's 32,767
+    characters is cut with a visible mark, and the About sheet says how many were cut."""
+    schema = rows.schema
+    _check_columns(schema)
+    if len(schema) > _XLSX_MAX_COLUMNS:
+        raise _too_many_rows(0, len(schema))
     safe = _safe_provenance(provenance)
-    out = io.BytesIO()
     workbook = xlsxwriter.Workbook(
         out,
         {
@@ -501,7 +684,7 @@ def to_xlsx(df: pd.DataFrame, provenance: Provenance) -> bytes:
             "strings_to_formulas": False,
             "strings_to_urls": False,
             "strings_to_numbers": False,
-            "in_memory": True,
+            "constant_memory": True,
         },
     )
     # A fixed creation time (instead of "now") makes the bytes reproducible.
@@ -518,21 +701,49 @@ def to_xlsx(df: pd.DataFrame, provenance: Provenance) -> bytes:
         "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
         "timestamp": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
     }
-
     data = workbook.add_worksheet("Data")
-    for c, column in enumerate(columns):
-        data.write_string(0, c, str(neutralise_formula(column.name)), bold)
-    for c, column in enumerate(columns):
-        write = _xlsx_writer(data, column, formats)
-        for r, value in enumerate(column.values, start=1):
-            if value is not None:  # nothing written = a blank cell
-                write(r, c, value)
-    for c, width in enumerate(_xlsx_widths(columns)):
-        data.set_column(c, c, width)
-    data.freeze_panes(1, 0)
-    data.autofilter(0, 0, n_rows, len(columns) - 1)
-
     about = workbook.add_worksheet("About")
+    writers = [_xlsx_writer(data, field.type, formats) for field in schema]
+    r = 0
+    cut = 0
+    started = False
+    for batch in rows:
+        columns = [column.to_pylist() for column in batch.columns]
+        if not started:
+            _xlsx_start(data, schema, columns, bold)
+            started = True
+        if r + batch.num_rows + 1 > _XLSX_MAX_ROWS:
+            workbook.close()
+            raise _too_many_rows(r + batch.num_rows, len(schema))
+        for values in zip(*columns, strict=True):
+            r += 1
+            for c, value in enumerate(values):
+                if value is None:
+                    continue  # nothing written = a blank cell
+                if isinstance(value, str):
+                    value = neutralise_formula(value)
+                    if len(value) > _XLSX_MAX_CELL:
+                        value = value[: _XLSX_MAX_CELL - len(_XLSX_CUT)] + _XLSX_CUT
+                        cut += 1
+                writers[c](r, c, value)
+    if not started:
+        _xlsx_start(data, schema, [], bold)
+    data.autofilter(0, 0, r, len(schema) - 1)
+    _xlsx_about(about, schema, safe, bold, cut)
+    workbook.close()
+    return r
+
+
+def _xlsx_start(sheet, schema: pa.Schema, first: list[list[object]], bold: object) -> None:
+    # Constant-memory mode writes each row once: widths and the header go first.
+    for c, width in enumerate(_xlsx_widths(schema, first)):
+        sheet.set_column(c, c, width)
+    for c, field in enumerate(schema):
+        sheet.write_string(0, c, str(neutralise_formula(field.name)), bold)
+    sheet.freeze_panes(1, 0)
+
+
+def _xlsx_about(about, schema: pa.Schema, safe: dict[str, str], bold: object, cut: int) -> None:
     about.set_column(0, 0, 16)
     about.set_column(1, 1, 100)
     row = 0
@@ -543,19 +754,37 @@ def to_xlsx(df: pd.DataFrame, provenance: Provenance) -> bytes:
     row += 1
     about.write_string(row, 0, "column", bold)
     about.write_string(row, 1, "type", bold)
-    for column in columns:
+    for field in schema:
         row += 1
-        label = _KIND_LABELS[column.kind] + (" (UTC)" if column.utc else "")
-        about.write_string(row, 0, str(neutralise_formula(column.name)))
+        label = _xlsx_kind_label(field.type)
+        about.write_string(row, 0, str(neutralise_formula(field.name)))
         about.write_string(row, 1, label)
     row += 2
     about.write_string(row, 0, "notes", bold)
-    for note in _XLSX_NOTES:
+    notes = list(_XLSX_NOTES)
+    if cut:
+        notes.append(
+            f"{cut:,} cell(s) held more than Excel's {_XLSX_MAX_CELL:,} characters: each is cut "
+            f"and ends with '{_XLSX_CUT.strip()}'; the CSV, Parquet and JSON exports hold the "
+            "full text."
+        )
+    for note in notes:
         about.write_string(row, 1, note)
         row += 1
-    workbook.close()
-    return out.getvalue()
 
+
+def _xlsx_kind_label(kind: pa.DataType) -> str:
+    if pa.types.is_timestamp(kind):
+        return _KIND_LABELS["timestamp"] + (" (UTC)" if kind.tz else "")
+    for name, arrow_type in _ARROW_TYPES.items():
+        if kind == arrow_type:
+            return _KIND_LABELS[name]
+    return _KIND_LABELS["string"]
+
+
+# Excel's cell limit, and what a cut cell ends with.
+_XLSX_MAX_CELL: Final = 32_767
+_XLSX_CUT: Final = " […cut: longer than an Excel cell holds]"
 
 _XLSX_NOTES: Final = (
     f"Every row on the Data sheet names its source in the {SOURCE_COLUMN} column.",
@@ -566,52 +795,72 @@ _XLSX_NOTES: Final = (
 
 
 def _xlsx_writer(
-    sheet: xlsxwriter.worksheet.Worksheet, column: _Column, formats: Mapping[str, object]
+    sheet: xlsxwriter.worksheet.Worksheet, kind: pa.DataType, formats: Mapping[str, object]
 ) -> Callable[[int, int, object], object]:
-    if column.kind == "string":
-        return sheet.write_string
-    if column.kind in ("int", "float"):
-        return sheet.write_number
-    if column.kind == "bool":
+    if pa.types.is_boolean(kind):
         return sheet.write_boolean
-    cell_format = formats[column.kind]
-    return lambda r, c, value: sheet.write_datetime(r, c, value, cell_format)
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+        return sheet.write_number
+    if pa.types.is_date(kind):
+        cell_format = formats["date"]
+        return lambda r, c, value: sheet.write_datetime(r, c, value, cell_format)
+    if pa.types.is_timestamp(kind):
+        cell_format = formats["timestamp"]
+        return lambda r, c, value: sheet.write_datetime(
+            r, c, value.replace(tzinfo=None), cell_format
+        )
+    return sheet.write_string
+
+
+def to_xlsx(df: pd.DataFrame, provenance: Provenance) -> bytes:
+    """The table on sheet "Data" and the provenance on sheet "About"; no formulas, no links."""
+    if len(df) + 1 > _XLSX_MAX_ROWS:
+        raise _too_many_rows(len(df), len(df.columns))
+    out = io.BytesIO()
+    write_xlsx(Rows.of(df), out, provenance)
+    return out.getvalue()
 
 
 # --------------------------------------------------------------------------------------------
 # Parquet
 
 
-_ARROW_TYPES: Final = {
-    "string": pa.string(),
-    "int": pa.int64(),
-    "float": pa.float64(),
-    "bool": pa.bool_(),
-    "date": pa.date32(),
-}
+def write_parquet(rows: Rows, out: BinaryIO, provenance: Provenance) -> int:
+    """The rows as Parquet (text verbatim), provenance JSON under the schema metadata key
+    ``shelfwatch``; written batch by batch."""
+    _check_columns(rows.schema)
+    schema = pa.schema(
+        [
+            pa.field(f.name, pa.string() if f.type == pa.large_string() else f.type)
+            for f in rows.schema
+        ],
+        metadata={
+            PARQUET_METADATA_KEY: json.dumps(
+                _safe_provenance(provenance), ensure_ascii=False
+            ).encode("utf-8")
+        },
+    )
+    count = 0
+    # Built from plain arrays, so no pandas index or pandas metadata ends up in the file.
+    with pq.ParquetWriter(out, schema, compression="zstd") as writer:
+        for batch in rows:
+            writer.write_batch(
+                pa.RecordBatch.from_arrays(
+                    [
+                        pc.cast(column, field.type)
+                        for column, field in zip(batch.columns, schema, strict=True)
+                    ],
+                    schema=schema,
+                )
+            )
+            count += batch.num_rows
+    return count
 
 
 def to_parquet(df: pd.DataFrame, provenance: Provenance) -> bytes:
     """The table as Parquet, provenance JSON under the schema metadata key ``shelfwatch``."""
-    columns = _columns(df)
-    fields = []
-    arrays = []
-    for column in columns:
-        if column.kind == "timestamp":
-            arrow_type = pa.timestamp("us", tz="UTC" if column.utc else None)
-        else:
-            arrow_type = _ARROW_TYPES[column.kind]
-        fields.append(pa.field(column.name, arrow_type))
-        arrays.append(pa.array(column.values, type=arrow_type))
-    metadata = {
-        PARQUET_METADATA_KEY: json.dumps(_safe_provenance(provenance), ensure_ascii=False).encode(
-            "utf-8"
-        )
-    }
-    # Built from plain arrays, so no pandas index or pandas metadata ends up in the file.
-    table = pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=metadata))
     out = io.BytesIO()
-    pq.write_table(table, out, compression="zstd")
+    write_parquet(Rows.of(df), out, provenance)
     return out.getvalue()
 
 
@@ -619,36 +868,58 @@ def to_parquet(df: pd.DataFrame, provenance: Provenance) -> bytes:
 # JSON
 
 
-def _json_value(column: _Column, value: object) -> object:
-    if value is None:
-        return None
-    if column.kind in ("date", "timestamp"):
-        return _cell_text(column, value)
-    return value
-
-
 def _json_dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
 
-def to_json(df: pd.DataFrame, provenance: Provenance) -> bytes:
-    """``{"provenance": {...}, "columns": [...], "rows": [{column: value}, ...]}`` as UTF-8.
+def _json_rows(batch: pa.RecordBatch, schema: pa.Schema) -> pa.Array:
+    """One JSON object per row, written by DuckDB (in memory, on this batch only): a C loop
+    where Python's would cost a minute per 10M rows."""
+    arrays = []
+    for column in batch.columns:
+        if pa.types.is_timestamp(column.type):
+            column = pa.array([_value_text(v) for v in column.to_pylist()], pa.large_string())
+        arrays.append(column)
+    table = pa.Table.from_arrays(arrays, names=schema.names)
+    con = duckdb.connect(config={"enable_external_access": False, "threads": 1})
+    try:
+        con.register("batch", table)
+        # The row as a struct: its keys are the column names, its values typed JSON.
+        result = con.sql("select to_json(batch)::varchar as line from batch")
+        return result.to_arrow_table().column("line").combine_chunks().cast(pa.large_string())
+    finally:
+        con.close()
 
-    One row per line: still one JSON document, but diffs and ``head`` stay readable.
-    """
-    columns = _columns(df)
-    names = [column.name for column in columns]
-    rows = [
-        _json_dumps({c.name: _json_value(c, v) for c, v in zip(columns, values, strict=True)})
-        for values in zip(*(column.values for column in columns), strict=True)
-    ]
-    body = "[\n  " + ",\n  ".join(rows) + "\n ]" if rows else "[]"
-    text = (
-        f'{{"provenance": {_json_dumps(_safe_provenance(provenance))},\n'
-        f' "columns": {_json_dumps(names)},\n'
-        f' "rows": {body}}}\n'
+
+def write_json(rows: Rows, out: BinaryIO, provenance: Provenance) -> int:
+    """``{"provenance": {...}, "columns": [...], "rows": [{column: value}, ...]}`` as UTF-8,
+    text verbatim. One row per line: still one JSON document, but diffs and ``head`` stay
+    readable."""
+    _check_columns(rows.schema)
+    out.write(
+        (
+            f'{{"provenance": {_json_dumps(_safe_provenance(provenance))},\n'
+            f' "columns": {_json_dumps(rows.schema.names)},\n'
+            ' "rows": ['
+        ).encode()
     )
-    return text.encode("utf-8")
+    count = 0
+    for batch in rows:
+        lines = pc.binary_join_element_wise(
+            _text_scalar(",\n  "), _json_rows(batch, rows.schema), _text_scalar("")
+        )
+        data = _buffer_of(lines)
+        out.write(data[1:] if count == 0 else data)  # no comma before the first row
+        count += batch.num_rows
+    out.write(b"\n ]}\n" if count else b"]}\n")
+    return count
+
+
+def to_json(df: pd.DataFrame, provenance: Provenance) -> bytes:
+    """``{"provenance": {...}, "columns": [...], "rows": [{column: value}, ...]}`` as UTF-8."""
+    out = io.BytesIO()
+    write_json(Rows.of(df), out, provenance)
+    return out.getvalue()
 
 
 # --------------------------------------------------------------------------------------------
@@ -661,6 +932,12 @@ _WRITERS: Final[dict[str, Callable[[pd.DataFrame, Provenance], bytes]]] = {
     "parquet": to_parquet,
     "json": to_json,
 }
+_STREAM_WRITERS: Final[dict[str, Callable[[Rows, BinaryIO, Provenance], int]]] = {
+    "csv": write_csv,
+    "xlsx": write_xlsx,
+    "parquet": write_parquet,
+    "json": write_json,
+}
 
 
 def _check_format(fmt: str) -> str:
@@ -672,6 +949,19 @@ def _check_format(fmt: str) -> str:
 def export_bytes(df: pd.DataFrame, provenance: Provenance, fmt: str) -> bytes:
     """The export in format ``fmt`` (one of :data:`FORMATS`)."""
     return _WRITERS[_check_format(fmt)](df, provenance)
+
+
+def write_export(
+    source: pd.DataFrame | pa.Table | pa.RecordBatchReader,
+    provenance: Provenance,
+    fmt: str,
+    out: BinaryIO,
+) -> int:
+    """Write the export in format ``fmt`` to ``out`` batch by batch; returns the row count.
+
+    ``source`` may be a stream of record batches straight from DuckDB, so a full export holds
+    one batch in memory at a time, never the whole result."""
+    return _STREAM_WRITERS[_check_format(fmt)](Rows.of(source), out, provenance)
 
 
 def _slug(text: str) -> str:

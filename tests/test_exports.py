@@ -91,6 +91,8 @@ WIDE_NEUTRALISED = [
     " plain, with spaces",
     "１２３",
 ]
+# CSV also neutralises after a separator inside a field (here a line break).
+WIDE_CSV = [*WIDE_NEUTRALISED[:6], "'\n'@SUM(A1)", *WIDE_NEUTRALISED[7:]]
 
 
 def hostile_frame() -> pd.DataFrame:
@@ -294,15 +296,16 @@ def test_csv_layout_and_read_back() -> None:
     assert not data.startswith(b"\xef\xbb\xbf")
     assert b"\r\n" not in data.replace(b'"\r', b"")  # only the quoted CR cell has a \r
     lines = data.split(b"\n")
-    assert len(PROVENANCE.as_dict()) == CSV_COMMENT_LINES
+    assert len(PROVENANCE.as_dict()) + 1 == CSV_COMMENT_LINES
     assert all(line.startswith(b"# ") for line in lines[:CSV_COMMENT_LINES])
     assert lines[CSV_COMMENT_LINES].startswith(b"retailer,cell,wide_cell,effective_on,")
 
     provenance, df = read_csv_export(data)
     # Comment lines are unquoted, so each comma-separated piece is neutralised on its own.
-    hostile_q = 'q=x,\'=HYPERLINK("http://evil",\'"click")'
+    hostile_q = 'q=x,\'=HYPERLINK("http://evil","click")'
     assert provenance["filters"] == f"brand=lorex, ezviz; {hostile_q}; retailer=home-depot"
     expected = safe_provenance()
+    expected["neutralised"] = exports.CSV_NOTE
     expected["filters"] = provenance["filters"]
     expected["citation"] = expected["citation"].replace(
         'q=x,=HYPERLINK("http://evil","click")', hostile_q
@@ -310,7 +313,7 @@ def test_csv_layout_and_read_back() -> None:
     assert provenance == expected
     assert list(df.columns) == list(hostile_frame().columns)  # order kept, no index column
     assert df["cell"].tolist() == [cell or "" for cell in NEUTRALISED_CELLS]
-    assert df["wide_cell"].tolist() == WIDE_NEUTRALISED
+    assert df["wide_cell"].tolist() == WIDE_CSV
     assert df["stale"].tolist() == ["false", "false", "true", "false", "true"] + [
         "false",
         "false",
@@ -467,8 +470,8 @@ def test_parquet_types_and_metadata() -> None:
     assert type(first["count"]) is int
     assert first["share"] == -0.5
     assert table.column("share").null_count == 2  # NaN and inf
-    assert table.column("cell").to_pylist() == NEUTRALISED_CELLS
-    assert table.column("wide_cell").to_pylist() == WIDE_NEUTRALISED
+    assert table.column("cell").to_pylist() == HOSTILE_CELLS  # verbatim: no program runs it
+    assert table.column("wide_cell").to_pylist() == WIDE_CELLS
     assert table.schema.field("last_evidence_on").type == pa.date32()
     assert table.schema.field("stale").type == pa.bool_()
     assert json.loads(table.schema.metadata[b"shelfwatch"]) == safe_provenance()
@@ -501,8 +504,8 @@ def test_json_types() -> None:
     assert [row["share"] for row in rows[1:3]] == [None, None]  # NaN and inf
     assert rows[0]["effective_on"] == "2021-10-01"
     assert rows[1]["reported_on"] is None
-    assert [row["cell"] for row in rows] == NEUTRALISED_CELLS
-    assert [row["wide_cell"] for row in rows] == WIDE_NEUTRALISED
+    assert [row["cell"] for row in rows] == HOSTILE_CELLS  # verbatim: no program runs it
+    assert [row["wide_cell"] for row in rows] == WIDE_CELLS
     assert rows[2]["stale"] is True and rows[0]["last_evidence_on"] == "2021-10-25"
 
 
@@ -577,8 +580,8 @@ def test_other_column_kinds() -> None:
         }
     )
     rows = json.loads(to_json(df, PROVENANCE))["rows"]
-    assert [row["mixed"] for row in rows] == ["1", "'=x", "2021-01-02", None]
-    assert [row["listed"] for row in rows] == ["a, b", "", None, "'-c"]
+    assert [row["mixed"] for row in rows] == ["1", "=x", "2021-01-02", None]
+    assert [row["listed"] for row in rows] == ["a, b", "", None, "-c"]
     assert [row["at"] for row in rows] == [
         "2021-01-02T03:04:05",
         None,
@@ -586,7 +589,7 @@ def test_other_column_kinds() -> None:
         "2021-01-04T00:00:00",
     ]
     assert rows[0]["at_tz"] == "2021-01-02T02:04:05Z"
-    assert [row["category"] for row in rows] == ["'-x", "y", None, "y"]
+    assert [row["category"] for row in rows] == ["-x", "y", None, "y"]
     assert [row["ints"] for row in rows] == [1, None, 3, -4]
     assert [row["bools"] for row in rows] == [True, None, False, True]
     schema = pq.read_schema(io.BytesIO(to_parquet(df, PROVENANCE)))
@@ -704,22 +707,30 @@ def test_neutralise_formula_leaves_non_text_alone(value: object) -> None:
 cell_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
 
 
+def _starts_a_formula(piece: str) -> bool:
+    return piece.lstrip().lstrip('"').lstrip().startswith(HOSTILE_PREFIXES)
+
+
 @given(st.lists(st.tuples(cell_text, cell_text), min_size=1, max_size=5), cell_text)
 def test_csv_and_json_round_trip_text(rows: list[tuple[str, str]], query: str) -> None:
+    """Whatever the text, no part of a CSV cell a spreadsheet might split off (at , ; tab |
+    or a line break) starts like a formula, taking the apostrophes out gives the text back,
+    and JSON keeps it verbatim."""
     df = pd.DataFrame(rows, columns=["note", "source_url"], dtype=object)
     provenance = Provenance(1, None, {"q": query}, PROVENANCE.generated_at)
-    expected = [[neutralise_formula(value) for value in row] for row in rows]
     data = to_csv(df, provenance)
     meta, back = read_csv_export(data)
-    assert back.values.tolist() == expected
     expected_meta = {k: str(neutralise_formula(v)) for k, v in provenance.as_dict().items()}
-    assert list(meta) == list(expected_meta)
-    if not any(char in query for char in ",;\r\n"):
-        assert meta == expected_meta
-    for record in csv_records(data)[CSV_COMMENT_LINES:]:
-        assert not any(field.startswith(HOSTILE_PREFIXES) for field in record)
+    assert list(meta) == [*expected_meta, "neutralised"]
+    for cells, row in zip(back.values.tolist(), rows, strict=True):
+        for cell, text in zip(cells, row, strict=True):
+            assert cell.replace("'", "") == text.replace("'", "")
+            for separator in ",;\t|\r\n":
+                assert not any(_starts_a_formula(piece) for piece in cell.split(separator))
+            assert not _starts_a_formula(cell)
     for line in data.decode("utf-8").split("\n")[:CSV_COMMENT_LINES]:
-        for field in next(csv.reader([line])):
-            assert not field.lstrip(" ").startswith(HOSTILE_PREFIXES)
+        for delimiter in ",;\t|":
+            for field in line.split(delimiter):
+                assert not _starts_a_formula(field), line
     rows_json = json.loads(to_json(df, provenance))["rows"]
-    assert [[row["note"], row["source_url"]] for row in rows_json] == expected
+    assert [(row["note"], row["source_url"]) for row in rows_json] == rows
