@@ -19,9 +19,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
+import duckdb
 import pandas as pd
 
 from shelfwatch import exports, ingest, queries, store, vocab
+from shelfwatch.export_jobs import ExportJob
 from shelfwatch.ingest import Rejected
 from shelfwatch.store import StoreError
 
@@ -491,8 +493,8 @@ def export(
 ) -> None:
     """Write a citable export (CSV, XLSX, Parquet or JSON) with provenance."""
     target = store.resolve_store(store_dir)
-    con = _open(store_dir, data_version)
-    number = data_version or store.current_version(target)
+    _open(store_dir, data_version).close()  # a clear error if the version cannot be read
+    version = store.resolve_version(target, data_version)
     day = as_of.date() if as_of else dt.date.today()
     filters: dict[str, object] = {
         "retailer": list(retailers),
@@ -504,58 +506,62 @@ def export(
             filters["claims"] = "any"
         if stale_after != vocab.STALE_AFTER_DAYS:
             filters["stale_after"] = stale_after
-        frame = queries.run_query(
-            con,
-            "status_as_of",
-            _status_params(
-                day,
-                retailers,
-                brands,
-                statuses,
-                parents,
-                lists,
-                any_claim=any_claim,
-                stale_after=stale_after,
-            ),
+        query = "status_as_of"
+        params = _status_params(
+            day,
+            retailers,
+            brands,
+            statuses,
+            parents,
+            lists,
+            any_claim=any_claim,
+            stale_after=stale_after,
         )
     elif view == "evidence":
         filters.update(status=list(statuses), parent=list(parents), list=list(lists))
-        frame = queries.run_query(
-            con,
-            "explorer_observations",
-            {
-                "retailers": list(retailers),
-                "brands": list(brands),
-                "parents": list(parents),
-                "lists": list(lists),
-                "statuses": list(statuses),
-                "source_kinds": None,
-                "confidences": None,
-                "start": None,
-                "end": day,
-                "q": None,
-                "max_rows": None,
-            },
-        )
+        query = "explorer_observations"
+        params = {
+            "retailers": list(retailers),
+            "brands": list(brands),
+            "parents": list(parents),
+            "lists": list(lists),
+            "statuses": list(statuses),
+            "source_kinds": None,
+            "confidences": None,
+            "start": None,
+            "end": day,
+            "q": None,
+            "max_rows": None,
+        }
     else:
-        frame = queries.run_query(
-            con,
-            "relistings",
-            {
-                "retailers": list(retailers),
-                "brands": list(brands),
-                "as_of": day,
-                "max_rows": None,
-            },
-        )
-    provenance = exports.Provenance(
-        data_version=number,
+        query = "relistings"
+        params = {
+            "retailers": list(retailers),
+            "brands": list(brands),
+            "as_of": day,
+            "max_rows": None,
+        }
+    job = ExportJob(
+        version_file=version.path,
+        query=query,
+        params=params,
+        data_version=version.number,
         as_of=day,
         filters={"view": view, **filters},
-        generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
     )
-    out.write_bytes(exports.export_bytes(frame, provenance, fmt))
-    click.echo(f"wrote {len(frame)} rows to {out} (data version {number}, as of {day})")
+    try:
+        rows = job.write_file(fmt, out)
+    except exports.TooManyRows as exc:
+        _fail(f"{exc}; nothing was written to {out}")
+    except duckdb.OutOfMemoryException:
+        _fail(
+            "DuckDB ran out of memory while reading the export; raise "
+            "SHELFWATCH_READER_MEMORY_LIMIT or free memory, and try again "
+            f"(nothing was written to {out})"
+        )
+    except OSError as exc:
+        _fail(f"cannot write {out}: {exc.strerror or exc}; nothing was written")
+    click.echo(f"wrote {rows:,} rows to {out} (data version {version.number}, as of {day})")
 
 
 @main.command()

@@ -7,7 +7,8 @@ Each run uses its own cursor so one read-only connection can serve many threads.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -100,10 +101,7 @@ def normalise(value: object) -> object:
     return value
 
 
-def run_query(
-    con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, object] | None = None
-) -> pd.DataFrame:
-    """Run catalog query ``name``; every parameter it declares must be given (None = no filter)."""
+def _bound(name: str, params: Mapping[str, object] | None) -> tuple[str, dict[str, object]]:
     sql = query_text(name)
     wanted = parameters_of(sql)
     given = dict(params or {})
@@ -114,10 +112,36 @@ def run_query(
             f"query {name!r} takes {sorted(wanted)}; missing {sorted(missing)}, "
             f"unexpected {sorted(extra)}"
         )
+    return sql, {key: normalise(value) for key, value in given.items()}
+
+
+def run_query(
+    con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, object] | None = None
+) -> pd.DataFrame:
+    """Run catalog query ``name``; every parameter it declares must be given (None = no filter)."""
+    sql, bound = _bound(name, params)
     cursor = con.cursor()
     try:
-        bound = {key: normalise(value) for key, value in given.items()}
         return to_frame(cursor.sql(sql, params=bound or None).to_arrow_table())
+    finally:
+        cursor.close()
+
+
+# Rows per record batch of a streamed result: big enough for vectorised writing, small enough
+# that a batch of wide evidence rows stays in the tens of megabytes.
+BATCH_ROWS = 65_536
+
+
+@contextmanager
+def stream_query(
+    con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, object] | None = None
+) -> Iterator[pa.RecordBatchReader]:
+    """Catalog query ``name`` as a stream of Arrow record batches (for full exports): DuckDB
+    produces them as they are read, so the whole result is never in Python's memory."""
+    sql, bound = _bound(name, params)
+    cursor = con.cursor()
+    try:
+        yield cursor.sql(sql, params=bound or None).to_arrow_reader(BATCH_ROWS)
     finally:
         cursor.close()
 

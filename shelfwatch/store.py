@@ -167,6 +167,9 @@ def connect_reader(version_file: Path, *, threads: int | None = None) -> duckdb.
 
 
 def _lock_down(con: duckdb.DuckDBPyConnection) -> None:
+    # Connections to one file in a process share its instance: a second one finds it locked.
+    if con.execute("select current_setting('lock_configuration')").fetchall()[0][0]:
+        return
     # Names and values are fixed here, never input; SET takes no parameters.
     for name, value in READER_CONFIG.items():
         if name.startswith("autoload") or name.startswith("autoinstall"):
