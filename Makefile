@@ -25,7 +25,7 @@ $(STORE)/CURRENT: $(SEED) $(STORE_SQL) $(VENV)/.runtime
 store: $(STORE)/CURRENT
 
 run: $(VENV)/.runtime $(STORE)/CURRENT
-	$(PY) -m streamlit run app.py
+	$(PY) -m streamlit run shelfwatch/ui/server.py
 
 test: $(VENV)/.dev
 	$(PY) -m pytest

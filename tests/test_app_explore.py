@@ -330,35 +330,26 @@ def test_full_dataset_download_has_every_observation(monkeypatch, two_versions):
 # --- the download helper on its own ---------------------------------------------------------------
 
 
-def test_a_download_fetches_nothing_until_clicked():
-    calls = []
-
-    def fetch() -> pd.DataFrame:
-        calls.append(1)
-        return pd.DataFrame({"brand_id": ["lorex"], "source_url": ["https://example.org/a"]})
-
+def test_a_download_reads_every_row_of_its_version_only_when_asked(seed_store):
     offer = downloads.Download(
-        fetch,
-        data_version=3,
+        downloads.QuerySource(
+            store.version_path(seed_store, 1), "explorer_observations", NO_FILTERS
+        ),
+        data_version=1,
         as_of=dt.date(2021, 11, 30),
         filters={"brand": ("lorex",)},
         title="Shelfwatch status",
     )
-    click = offer.deferred("csv")
-    assert offer.file_name("csv") == "shelfwatch-status-v3-2021-11-30.csv"
-    assert calls == []
-    provenance, table = exports.read_csv_export(click())
-    assert calls == [1]
-    assert provenance["filters"] == "brand=lorex" and list(table["brand_id"]) == ["lorex"]
+    assert offer.file_name("csv") == "shelfwatch-status-v1-2021-11-30.csv"
+    provenance, table = exports.read_csv_export(offer.make_bytes("csv"))
+    assert provenance["filters"] == "brand=lorex" and len(table) == 30
     with pytest.raises(ValueError):
-        offer.deferred("pdf")
-
-
-def test_query_fetcher_reads_every_row_of_its_version(seed_store):
-    fetch = downloads.query_fetcher(
-        store.version_path(seed_store, 1), "explorer_observations", NO_FILTERS
-    )
-    assert len(fetch()) == 30
+        offer.file_name("pdf")
+    # The route's token names the same offer whatever the rerun; another format, another token.
+    assert downloads.register(offer, "csv") == downloads.register(offer, "csv")
+    assert downloads.registered(downloads.register(offer, "json")) == (offer.job, "json")
+    url = downloads.download_url(offer, "csv")
+    assert url.startswith("downloads/") and url.endswith("/shelfwatch-status-v1-2021-11-30.csv")
 
 
 @pytest.mark.parametrize(

@@ -1,30 +1,42 @@
-"""Citable tables: download buttons whose bytes are made only on click, and safe source links.
+"""Citable tables: downloads of every matching row, made only on click, and safe source links.
 
-A :class:`Download` is the pure part: what to fetch (a zero-argument function returning the
-full frame) and what to say about it (version, date, filters, permalink). Its
-:meth:`Download.make_bytes` is what a button runs when clicked, with the same
-``shelfwatch.exports`` code the CLI uses; tests call it directly because AppTest cannot read a
-download's bytes. :func:`download_buttons` is the streamlit part.
+A :class:`Download` is the pure part: which catalog query on which version file, and what to
+say about it (version, date, filters, permalink); :meth:`Download.job` is the
+:class:`~shelfwatch.export_jobs.ExportJob` the CLI runs too. Under the Shelfwatch server
+(``shelfwatch/ui/server.py``, ``make run``) each button is a link to its download route, which
+streams the export to a file on disk; tests call :meth:`Download.make_bytes`, the same writer
+into memory, because AppTest cannot follow a link. Without that server (AppTest, a bare
+``streamlit run app.py``) Streamlit's download button is the fallback, for tables small
+enough to hold in memory only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+import hashlib
+import io
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import streamlit as st
 
-from shelfwatch import exports, queries, store, tables
+from shelfwatch import exports, tables
+from shelfwatch.export_jobs import ExportJob
 
-# Excel's limit, header row included (exports.to_xlsx raises beyond it).
+# Excel's limit, header row included (exports raise beyond it).
 XLSX_MAX_DATA_ROWS = 1_048_575
+# Without the download route a download is bytes in the server's memory: only this many rows.
+IN_MEMORY_MAX_ROWS = 100_000
+# The server's download route; shelfwatch.ui.server mounts it and sets ROUTE_MOUNTED.
+ROUTE = "/downloads"
+ROUTE_MOUNTED = False
 _FORMAT_LABELS = {"csv": "CSV", "xlsx": "XLSX", "parquet": "Parquet", "json": "JSON"}
 _FORMAT_HELP = {
-    "csv": "UTF-8 CSV; the first 8 lines are '# key: value' provenance, then the header.",
+    "csv": "UTF-8 CSV; the first 9 lines are '# key: value' provenance, then the header.",
     "xlsx": "Excel workbook: sheet 'Data' with the rows, sheet 'About' with the provenance.",
     "parquet": "Typed columns; the provenance is in the schema metadata key 'shelfwatch'.",
     "json": '{"provenance": {...}, "columns": [...], "rows": [...]}',
@@ -33,60 +45,78 @@ _FORMAT_HELP = {
 HOST_PATTERN = r"^https?://(?:www\.)?([^/?#:]+)"
 
 
-def query_fetcher(
-    version_path: Path, name: str, params: Mapping[str, object]
-) -> Callable[[], pd.DataFrame]:
-    """A function that runs catalog query ``name`` on one version file when called.
+@dataclass(frozen=True)
+class QuerySource:
+    """Catalog query ``name`` with ``params`` on one version file: the rows of a download."""
 
-    It opens its own read-only handle (never the page's cached one) because a download runs on
-    a server thread outside the script, and its result is not cached: a full export is read
-    once, written out and dropped.
-    """
-    frozen = dict(params)
-
-    def fetch() -> pd.DataFrame:
-        con = duckdb.connect(str(version_path), read_only=True, config=dict(store.READER_CONFIG))
-        try:
-            return queries.run_query(con, name, frozen)
-        finally:
-            con.close()
-
-    return fetch
+    version_path: Path
+    name: str
+    params: Mapping[str, object]
 
 
 @dataclass(frozen=True)
 class Download:
-    """An export on offer: how to get every row, and its provenance apart from the time."""
+    """An export on offer: where every row comes from, and its provenance apart from the time."""
 
-    fetch: Callable[[], pd.DataFrame]
+    source: QuerySource
     data_version: int
     as_of: dt.date | None
     filters: Mapping[str, object] = field(default_factory=dict)
     title: str = exports.DEFAULT_TITLE
     permalink: str | None = None
 
-    def provenance(self, generated_at: dt.datetime | None = None) -> exports.Provenance:
-        return exports.Provenance(
+    @property
+    def job(self) -> ExportJob:
+        return ExportJob(
+            version_file=self.source.version_path,
+            query=self.source.name,
+            params=dict(self.source.params),
             data_version=self.data_version,
             as_of=self.as_of,
             filters=dict(self.filters),
-            generated_at=generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0),
             title=self.title,
             permalink=self.permalink,
         )
 
+    def provenance(self, generated_at: dt.datetime | None = None) -> exports.Provenance:
+        return self.job.provenance(generated_at)
+
     def file_name(self, fmt: str) -> str:
-        # Only the time differs between provenances, and the name does not use it.
-        return exports.file_name(self.provenance(), fmt)
+        return self.job.file_name(fmt)
 
     def make_bytes(self, fmt: str, generated_at: dt.datetime | None = None) -> bytes:
-        """Fetch every matching row and write it in ``fmt`` with provenance (pure; no streamlit)."""
-        return exports.export_bytes(self.fetch(), self.provenance(generated_at), fmt)
+        """Every matching row in ``fmt`` with provenance, in memory (pure; no streamlit)."""
+        out = io.BytesIO()
+        self.job.write(fmt, out, generated_at)
+        return out.getvalue()
 
-    def deferred(self, fmt: str) -> Callable[[], bytes]:
-        """The zero-argument callable a download button runs when clicked."""
-        exports.file_name(self.provenance(), fmt)  # unknown formats fail now, not on click
-        return lambda: self.make_bytes(fmt)
+
+# Offers by token, for the download route: small (a query name and its parameters), bounded.
+_OFFERS: OrderedDict[str, tuple[ExportJob, str]] = OrderedDict()
+_OFFERS_MAX = 10_000
+_OFFERS_LOCK = threading.Lock()
+
+
+def register(download: Download, fmt: str) -> str:
+    """The route token of ``download`` in ``fmt`` (the same offer always gets the same one)."""
+    job = download.job
+    token = hashlib.sha256(repr((job, fmt)).encode("utf-8")).hexdigest()[:32]
+    with _OFFERS_LOCK:
+        _OFFERS[token] = (job, fmt)
+        _OFFERS.move_to_end(token)
+        while len(_OFFERS) > _OFFERS_MAX:
+            _OFFERS.popitem(last=False)
+    return token
+
+
+def registered(token: str) -> tuple[ExportJob, str] | None:
+    with _OFFERS_LOCK:
+        return _OFFERS.get(token)
+
+
+def download_url(download: Download, fmt: str) -> str:
+    """Relative to the page (every page sits at the top level), so a base path still works."""
+    return f"{ROUTE.lstrip('/')}/{register(download, fmt)}/{download.file_name(fmt)}"
 
 
 def download_buttons(
@@ -96,7 +126,7 @@ def download_buttons(
     rows: int | None = None,
     formats: Iterable[str] = exports.FORMATS,
 ) -> None:
-    """One button per format; each builds its file only when clicked (on a server thread).
+    """One button per format; each file is written only when clicked.
 
     ``rows`` (the number of rows the export will hold, when known) disables Excel when the rows
     would not fit in one sheet. The offered :class:`Download` is kept in session state under
@@ -106,20 +136,44 @@ def download_buttons(
     formats = tuple(formats)
     for column, fmt in zip(st.columns(len(formats)), formats, strict=True):
         too_big = fmt == "xlsx" and rows is not None and rows > XLSX_MAX_DATA_ROWS
+        label = _FORMAT_LABELS.get(fmt, fmt)
+        help_text = (
+            "Too many rows for one Excel sheet: use CSV or Parquet."
+            if too_big
+            else _FORMAT_HELP.get(fmt)
+        )
+        if ROUTE_MOUNTED:
+            column.link_button(
+                label,
+                download_url(download, fmt),
+                key=f"{key}_{fmt}",
+                help=help_text,
+                icon=":material/download:",
+                disabled=too_big,
+                width="stretch",
+            )
+            continue
+        in_memory_only = rows is None or rows > IN_MEMORY_MAX_ROWS
         column.download_button(
-            _FORMAT_LABELS.get(fmt, fmt),
-            data=download.deferred(fmt),
+            label,
+            data=_deferred(download, fmt),
             file_name=download.file_name(fmt),
             mime=exports.MEDIA_TYPES[fmt],
             key=f"{key}_{fmt}",
-            help="Too many rows for one Excel sheet: use CSV or Parquet."
-            if too_big
-            else _FORMAT_HELP.get(fmt),
+            help="Large downloads need the Shelfwatch server (`make run`) or "
+            "`python -m shelfwatch export`."
+            if in_memory_only and not too_big
+            else help_text,
             on_click="ignore",  # a download must not rerun (and re-query) the page
             icon=":material/download:",
-            disabled=too_big,
+            disabled=too_big or in_memory_only,
             width="stretch",
         )
+
+
+def _deferred(download: Download, fmt: str):
+    download.file_name(fmt)  # unknown formats fail now, not on click
+    return lambda: download.make_bytes(fmt)
 
 
 def show_table(

@@ -99,7 +99,8 @@ def _healthy(base: str) -> bool:
 def streamlit_server(
     store: Path, log_path: Path, *, timeout: float = 90.0, port: int = 0
 ) -> Iterator[str]:
-    """``streamlit run app.py`` on a free 127.0.0.1 port reading ``store``; yields its base URL.
+    """``streamlit run shelfwatch/ui/server.py`` (the app and its download route) on a free
+    127.0.0.1 port reading ``store``; yields its base URL.
 
     ``port``: the port to use if it is free (default: any free port).
     The server's output goes to ``log_path`` (quoted when it fails to start). On exit it is
@@ -121,7 +122,7 @@ def streamlit_process(
         "-m",
         "streamlit",
         "run",
-        "app.py",
+        "shelfwatch/ui/server.py",
         "--server.headless",
         "true",
         "--server.address",
@@ -411,3 +412,16 @@ def write_times(path: Path, times: dict[str, list[float]], **about: object) -> P
     rounded = {name: [round(s, 2) for s in seconds] for name, seconds in times.items()}
     path.write_text(json.dumps({**about, "seconds": rounded}, indent=2) + "\n", "utf-8")
     return path
+
+
+def download(page, key: str) -> tuple[str, bytes]:
+    """Click the download link with widget key ``key``; the file's name and bytes.
+
+    The link opens its route in a new tab, which a browser closes once the file arrives; here
+    it opens in the same tab so the download event is this page's (the page stays)."""
+    link = page.locator(f".st-key-{key} a:visible")
+    link.evaluate("a => a.removeAttribute('target')")
+    with page.expect_download(timeout=120_000) as info:
+        link.click()
+    path = info.value.path()
+    return info.value.suggested_filename, path.read_bytes()

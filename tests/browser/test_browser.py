@@ -51,14 +51,6 @@ def choose(page, label: str, option: str) -> None:
     page.keyboard.press("Escape")
 
 
-def download(page, key: str) -> tuple[str, bytes]:
-    """Click the download button with widget key ``key``; the file's name and bytes."""
-    with page.expect_download(timeout=60_000) as info:
-        page.locator(f".st-key-{key} button:visible").click()
-    path = info.value.path()
-    return info.value.suggested_filename, path.read_bytes()
-
-
 def shown_pairs(page) -> int:
     """The row count Explore says it shows ('5 retailer × brand pairs with data on …')."""
     caption = page.get_by_text(re.compile(r"retailer × brand pairs with data on")).inner_text()
@@ -182,7 +174,7 @@ def test_explore_exports_what_it_shows_with_provenance(tab, seed_server):
     shown = shown_pairs(page)
     assert shown == 5
 
-    name, data = download(page, "explore_csv")
+    name, data = harness.download(page, "explore_csv")
     assert name.endswith(".csv")
     provenance, frame = exports.read_csv_export(data)
     assert len(frame) == shown
@@ -195,7 +187,7 @@ def test_explore_exports_what_it_shows_with_provenance(tab, seed_server):
     assert "2021-11-30" in provenance["citation"] and "lorex" in provenance["citation"]
     assert "brand=lorex" in provenance["permalink"]
 
-    name, data = download(page, "explore_xlsx")
+    name, data = harness.download(page, "explore_xlsx")
     assert name.endswith(".xlsx")
     workbook = openpyxl.load_workbook(io.BytesIO(data))
     assert workbook.sheetnames == ["Data", "About"]
@@ -226,7 +218,7 @@ def test_the_permalink_reopens_the_same_view_in_a_fresh_browser(new_tab, seed_se
         assert part in link, link
     rows = harness.grid_records(harness.data_grids(first)[0])
     assert {row["Retailer"] for row in rows} == {"Home Depot", "Lowe's"}
-    _, before = download(first, "explore_csv")
+    _, before = harness.download(first, "explore_csv")
 
     second = new_tab().page  # a fresh context: no cookies, no session, only the link
     open_page(second, link)
@@ -243,7 +235,7 @@ def test_the_permalink_reopens_the_same_view_in_a_fresh_browser(new_tab, seed_se
     shared = [c for c in rows[0] if c in again[0]]
     assert {"Retailer", "Brand", "Status", "Since", "Source"} <= set(shared)
     assert [[row[c] for c in shared] for row in again] == [[row[c] for c in shared] for row in rows]
-    _, after = download(second, "explore_csv")
+    _, after = harness.download(second, "explore_csv")
     provenance = [exports.read_csv_export(data)[0] for data in (before, after)]
     frames = [exports.read_csv_export(data)[1] for data in (before, after)]
     pd.testing.assert_frame_equal(frames[0], frames[1])

@@ -93,17 +93,15 @@ def test_hostile_exports_downloaded_in_the_browser_stay_inert(new_tab, hostile_s
         page, harness.page_url(hostile_server, "explore", query(hostile.PAGE_PARAMS["explore"]))
     )
 
-    with page.expect_download() as info:
-        page.locator(".st-key-explore_csv button:visible").click()
-    _, frame = exports.read_csv_export(info.value.path().read_bytes())
+    _, data = harness.download(page, "explore_csv")
+    _, frame = exports.read_csv_export(data)
     (row,) = frame[frame["retailer_id"] == "home-depot"].to_dict("records")
     assert row["quote"] == "'" + QUOTE
     assert row["source_url"] == URL
     assert row["brand_name"] == BRAND and row["retailer_name"] == RETAILER
 
-    with page.expect_download() as info:
-        page.locator(".st-key-explore_xlsx button:visible").click()
-    workbook = openpyxl.load_workbook(io.BytesIO(info.value.path().read_bytes()))
+    _, data = harness.download(page, "explore_xlsx")
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
     sheet = workbook["Data"]
     header = [cell.value for cell in sheet[1]]
     (cells,) = [

@@ -1,0 +1,86 @@
+"""The Shelfwatch server: the dashboard (``app.py``) plus one route of its own for downloads.
+
+``streamlit run shelfwatch/ui/server.py`` (``make run``) serves the app through Streamlit's
+public ``st.App`` with the route ``/downloads/{token}/{file name}``. A page registers what a
+download holds (:func:`shelfwatch.ui.downloads.register`); the route streams that export from
+DuckDB into a temporary file, within a bounded number of export slots, and serves the file
+from disk. Streamlit's own download button would hold the whole file in the server's memory
+(its media store keeps bytes), which a full export at 10M rows does not fit.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import tempfile
+from pathlib import Path
+
+import anyio.to_thread
+import duckdb
+import streamlit as st
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.routing import Route
+
+from shelfwatch import exports, store
+from shelfwatch.export_jobs import ExportsBusy, export_slot
+from shelfwatch.ui import downloads
+
+APP_SCRIPT = store.PROJECT_ROOT / "app.py"
+
+
+def _message(status: int, text: str, *, retry_after: int | None = None) -> HTMLResponse:
+    body = (
+        "<!doctype html><meta charset=utf-8><title>Shelfwatch download</title>"
+        f"<p style='font-family:sans-serif'>{html.escape(text)}</p>"
+    )
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    return HTMLResponse(body, status_code=status, headers=headers)
+
+
+def _write(job, fmt: str) -> Path:
+    # Runs on a worker thread: the event loop keeps answering every other session meanwhile.
+    folder = Path(tempfile.gettempdir()) / "shelfwatch-downloads"
+    folder.mkdir(exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=folder, suffix=f".{fmt}")
+    os.close(handle)
+    path = Path(name)
+    try:
+        job.write_file(fmt, path)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+async def serve_download(request: Request) -> Response:
+    offer = downloads.registered(request.path_params["token"])
+    if offer is None:
+        return _message(404, "This download link has expired: reload the page and click again.")
+    job, fmt = offer
+    try:
+        with export_slot():
+            path = await anyio.to_thread.run_sync(_write, job, fmt)
+    except ExportsBusy as exc:
+        return _message(503, f"Busy: {exc}.", retry_after=30)
+    except exports.TooManyRows as exc:
+        return _message(413, f"{exc}.")
+    except duckdb.OutOfMemoryException:
+        return _message(
+            503, "The server is short of memory: try again in a minute.", retry_after=60
+        )
+    except (OSError, store.StoreError, duckdb.Error):
+        return _message(503, "The download could not be written: try again in a minute.")
+    return FileResponse(
+        path,
+        media_type=exports.MEDIA_TYPES[fmt],
+        filename=job.file_name(fmt),
+        background=BackgroundTask(path.unlink, missing_ok=True),
+    )
+
+
+ROUTES = [Route(downloads.ROUTE + "/{token}/{name}", serve_download, methods=["GET"])]
+downloads.ROUTE_MOUNTED = True
+
+app = st.App(str(APP_SCRIPT), routes=ROUTES)
