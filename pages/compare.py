@@ -131,7 +131,7 @@ elif window is not None:
             )
             downloads.download_buttons(
                 downloads.Download(
-                    fetch=downloads.query_fetcher(view.path, name, {**scope, "max_rows": None}),
+                    source=downloads.QuerySource(view.path, name, {**scope, "max_rows": None}),
                     data_version=view.version,
                     as_of=end,
                     filters={

@@ -48,7 +48,7 @@ cite, full = st.columns(2, gap="large")
 with cite:
     st.subheader("How to cite")
     dataset = downloads.Download(
-        fetch=downloads.query_fetcher(
+        source=downloads.QuerySource(
             view.path,
             "explorer_observations",
             {

@@ -320,7 +320,7 @@ else:
     )
     export_params = {**params, "max_rows": None} if observations or relisted else params
     offer = downloads.Download(
-        fetch=downloads.query_fetcher(view.path, name, export_params),
+        source=downloads.QuerySource(view.path, name, export_params),
         data_version=view.version,
         as_of=as_of,
         filters=filters,

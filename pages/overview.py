@@ -341,7 +341,7 @@ else:
     )
     downloads.download_buttons(
         downloads.Download(
-            fetch=downloads.query_fetcher(
+            source=downloads.QuerySource(
                 view.path, "relistings", {**relisting_params, "max_rows": None}
             ),
             data_version=view.version,

@@ -147,7 +147,7 @@ else:
     st.caption("Source: the observation that opened each interval.")
     downloads.download_buttons(
         downloads.Download(
-            fetch=downloads.query_fetcher(
+            source=downloads.QuerySource(
                 view.path,
                 "timeline_intervals",
                 dict(
