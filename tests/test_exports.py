@@ -55,7 +55,7 @@ HOSTILE_CELLS = [
     "\rCR",
     "'already quoted",
     "plain, with a comma",
-    None,
+    'a;=1+1|@SUM(A1)\t-3, "=4',
 ]
 NEUTRALISED_CELLS = [
     '\'=HYPERLINK("http://x","y")',
@@ -66,8 +66,10 @@ NEUTRALISED_CELLS = [
     "'\rCR",
     "'already quoted",
     "plain, with a comma",
-    None,
+    'a;=1+1|@SUM(A1)\t-3, "=4',
 ]
+# CSV alone also neutralises after a separator inside a field (for readers that split on it).
+CSV_CELLS = [*NEUTRALISED_CELLS[:8], "a;'=1+1|'@SUM(A1)\t'-3,' \"=4"]
 # Triggers a spreadsheet folds or trims its way to: full-width forms, leading whitespace.
 WIDE_CELLS = [
     '＝HYPERLINK("http://x","y")',
@@ -312,7 +314,7 @@ def test_csv_layout_and_read_back() -> None:
     )
     assert provenance == expected
     assert list(df.columns) == list(hostile_frame().columns)  # order kept, no index column
-    assert df["cell"].tolist() == [cell or "" for cell in NEUTRALISED_CELLS]
+    assert df["cell"].tolist() == CSV_CELLS
     assert df["wide_cell"].tolist() == WIDE_CSV
     assert df["stale"].tolist() == ["false", "false", "true", "false", "true"] + [
         "false",
