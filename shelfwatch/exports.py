@@ -622,7 +622,7 @@ def _formatted(
         pending: deque[Future[T]] = deque()
         for batch in batches:
             pending.append(pool.submit(work, batch))
-            if len(pending) > 2 * _WORKERS:
+            if len(pending) > _WORKERS:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()

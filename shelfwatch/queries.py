@@ -129,7 +129,7 @@ def run_query(
 
 # Rows per record batch of a streamed result: big enough for vectorised writing, small enough
 # that a batch of wide evidence rows stays in the tens of megabytes.
-BATCH_ROWS = 65_536
+BATCH_ROWS = 32_768
 
 
 @contextmanager

@@ -47,7 +47,7 @@ READER_CONFIG = {
 # Memory DuckDB may hold per process before it spills to disk (DuckDB size strings). Readers
 # share one database instance per version file, so this bounds every request of the app
 # together; a publish sorts the whole dataset and gets more.
-READER_MEMORY_LIMIT = os.environ.get("SHELFWATCH_READER_MEMORY_LIMIT", "2GB")
+READER_MEMORY_LIMIT = os.environ.get("SHELFWATCH_READER_MEMORY_LIMIT", "768MB")
 PUBLISH_MEMORY_LIMIT = os.environ.get("SHELFWATCH_PUBLISH_MEMORY_LIMIT", "8GB")
 
 
