@@ -266,14 +266,7 @@ def _columns(df: pd.DataFrame, *, sourced: bool = True) -> list[_Column]:
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"expected a pandas DataFrame, not {type(df).__name__}")
     names = [str(name) for name in df.columns]
-    if sourced and SOURCE_COLUMN not in names:
-        raise ValueError(
-            f"export needs a {SOURCE_COLUMN!r} column (the source of every row); "
-            f"columns are {names}"
-        )
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        raise ValueError(f"duplicate column names cannot be exported: {duplicates}")
+    _check_names(names, sourced=sourced)
     # iloc by position: labels may repeat as non-str objects that render alike.
     return [_column(name, df.iloc[:, i]) for i, name in enumerate(names)]
 
@@ -474,7 +467,10 @@ T = TypeVar("T")
 
 
 def _check_columns(schema: pa.Schema, *, sourced: bool = True) -> None:
-    names = schema.names
+    _check_names(schema.names, sourced=sourced)
+
+
+def _check_names(names: list[str], *, sourced: bool) -> None:
     if sourced and SOURCE_COLUMN not in names:
         raise ValueError(
             f"export needs a {SOURCE_COLUMN!r} column (the source of every row); "
@@ -976,12 +972,6 @@ def to_json(df: pd.DataFrame, provenance: Provenance) -> bytes:
 # Dispatch and naming
 
 
-_WRITERS: Final[dict[str, Callable[[pd.DataFrame, Provenance], bytes]]] = {
-    "csv": to_csv,
-    "xlsx": to_xlsx,
-    "parquet": to_parquet,
-    "json": to_json,
-}
 _STREAM_WRITERS: Final[dict[str, Callable[[Rows, BinaryIO, Provenance], int]]] = {
     "csv": write_csv,
     "xlsx": write_xlsx,
@@ -991,14 +981,16 @@ _STREAM_WRITERS: Final[dict[str, Callable[[Rows, BinaryIO, Provenance], int]]] =
 
 
 def _check_format(fmt: str) -> str:
-    if fmt not in _WRITERS:
+    if fmt not in _STREAM_WRITERS:
         raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
     return fmt
 
 
 def export_bytes(df: pd.DataFrame, provenance: Provenance, fmt: str) -> bytes:
-    """The export in format ``fmt`` (one of :data:`FORMATS`)."""
-    return _WRITERS[_check_format(fmt)](df, provenance)
+    """The export in format ``fmt`` (one of :data:`FORMATS`), in memory."""
+    out = io.BytesIO()
+    write_export(df, provenance, fmt, out)
+    return out.getvalue()
 
 
 def write_export(

@@ -35,15 +35,6 @@ LOCK_FILE = ".writer.lock"
 _VERSION_FILE = re.compile(r"^v(\d{6})\.duckdb$")
 
 SPILL_DIR = ".spill"
-# What a reader may do: nothing outside the file, and it cannot switch that back on
-# (applied by :func:`_lock_down` after the connection has its memory limit and spill folder:
-# DuckDB refuses a temp_directory once external access is off).
-READER_CONFIG = {
-    "enable_external_access": False,
-    "autoinstall_known_extensions": False,
-    "autoload_known_extensions": False,
-    "lock_configuration": True,
-}
 # Memory DuckDB may hold per process before it spills to disk (DuckDB size strings). Readers
 # share one database instance per version file, so this bounds every request of the app
 # together; a publish sorts the whole dataset and gets more.
@@ -170,11 +161,10 @@ def _lock_down(con: duckdb.DuckDBPyConnection) -> None:
     # Connections to one file in a process share its instance: a second one finds it locked.
     if con.execute("select current_setting('lock_configuration')").fetchall()[0][0]:
         return
-    # Names and values are fixed here, never input; SET takes no parameters.
-    for name, value in READER_CONFIG.items():
-        if name.startswith("autoload") or name.startswith("autoinstall"):
-            continue
-        con.execute(f"set {name} = {str(value).lower()}")
+    # What a reader may do: nothing outside the file, and it cannot switch that back on. Set
+    # after connecting: DuckDB refuses a temp_directory once external access is off.
+    con.execute("set enable_external_access = false")
+    con.execute("set lock_configuration = true")
 
 
 @contextmanager
