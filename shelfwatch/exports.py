@@ -53,7 +53,9 @@ import json
 import math
 import numbers
 import os
+import queue
 import re
+import threading
 import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -453,7 +455,7 @@ class Rows:
         return cls(source.schema, source)
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
-        for batch in self._batches:
+        for batch in _read_ahead(self._batches):
             if batch.num_rows:
                 arrays = [
                     _canonical_array(column, field)
@@ -463,6 +465,46 @@ class Rows:
 
 
 _BATCH_ROWS: Final = 65_536
+# Batches read ahead of the writer: DuckDB produces the next ones on a thread while the
+# writer encodes this one (both release the GIL), so reading and writing overlap.
+_READ_AHEAD: Final = 2
+_DONE: Final = object()
+
+
+def _read_ahead(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    ready: queue.Queue[object] = queue.Queue(maxsize=_READ_AHEAD)
+    stop = threading.Event()
+
+    def offer(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for batch in batches:
+                if not offer(batch):
+                    return
+            offer(_DONE)
+        except BaseException as exc:  # handed to the writer's thread, raised there
+            offer(exc)
+
+    reader = threading.Thread(target=read, name="shelfwatch-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while (item := ready.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        reader.join()
+
+
 T = TypeVar("T")
 
 

@@ -8,8 +8,10 @@ import io
 import threading
 from pathlib import Path
 
+import duckdb
 import openpyxl
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from shelfwatch import exports, queries, store
@@ -78,6 +80,46 @@ def test_many_batches_stream_in_order(seed_store, monkeypatch):
     assert small.getvalue() == whole.getvalue()
     _, back = exports.read_csv_export(small.getvalue())
     assert len(back) > 7 * 3
+
+
+@pytest.mark.parametrize("max_rows", [None, 1, 10, 11])
+def test_a_date_ordered_query_streams_by_day_ranges_in_the_same_order(
+    seed_con, monkeypatch, max_rows
+):
+    # Ranges of a few observations each: many ranges, some days alone in theirs.
+    monkeypatch.setattr(queries, "RANGE_ROWS", 3)
+    params = {**EVIDENCE_PARAMS, "start": dt.date(2021, 1, 1), "max_rows": max_rows}
+    ranges = queries.day_ranges(seed_con, params["start"], params["end"])
+    assert len(ranges) > 3
+    assert all(oldest <= newest for oldest, newest in ranges)
+    assert all(newer[0] > older[1] for newer, older in zip(ranges, ranges[1:], strict=False))
+    monkeypatch.setattr(queries, "BATCH_ROWS", 2)
+    with queries.stream_query(seed_con, "explorer_observations", params) as batches:
+        streamed = batches.read_all()
+    whole = queries.run_query(seed_con, "explorer_observations", params)
+    assert len(whole) == max_rows if max_rows else len(whole) > 11
+    assert queries.to_frame(streamed).equals(whole)
+
+
+def test_an_empty_date_ordered_stream_still_has_its_columns(seed_con):
+    params = {**EVIDENCE_PARAMS, "start": dt.date(2030, 1, 1), "end": dt.date(2030, 12, 31)}
+    with queries.stream_query(seed_con, "explorer_observations", params) as batches:
+        table = batches.read_all()
+    assert table.num_rows == 0
+    assert table.schema.names == list(queries.run_query(seed_con, "explorer_observations", params))
+
+
+def test_a_failure_while_reading_ahead_reaches_the_writer() -> None:
+    schema = pa.schema([("quote", pa.string()), ("source_url", pa.string())])
+
+    def failing():
+        yield pa.record_batch([pa.array(["a"]), pa.array(["u"])], schema=schema)
+        raise duckdb.OutOfMemoryException("out of memory")
+
+    reader = pa.RecordBatchReader.from_batches(schema, failing())
+    provenance = exports.Provenance(1, None, {}, GENERATED)
+    with pytest.raises(duckdb.OutOfMemoryException):
+        exports.write_export(reader, provenance, "csv", io.BytesIO())
 
 
 def test_a_failed_export_leaves_nothing(seed_store, tmp_path, monkeypatch):

@@ -106,6 +106,7 @@ PARAMETERS: dict[str, set[str]] = {
     "designations_for_brand": {"brand"},
     "events": {"start", "end", "kinds"},
     "evidence_for_pair": {"retailer", "brand"},
+    "observation_days": {"start", "end"},
     "explorer_observations": {
         "retailers",
         "brands",
@@ -364,6 +365,7 @@ COLUMNS: dict[str, list[str]] = {
         "source_url",
         "note",
     ],
+    "observation_days": ["effective_on", "observations"],
     "data_bounds": [
         "first_date",
         "last_date",
@@ -1487,6 +1489,15 @@ def test_data_bounds(mini_con):
     assert run(mini_con, "data_bounds") == [
         (D("2020-01-01"), D("2023-05-01"), 12, 5, 3, 2, 12),
     ]
+
+
+def test_observation_days(mini_con):
+    days = run(mini_con, "observation_days", start=None, end=None)
+    assert sum(count for _, count in days) == 12
+    assert [day for day, _ in days] == sorted({day for day, _ in days}, reverse=True)
+    assert days[0][0] == D("2023-05-01") and days[-1][0] == D("2020-01-01")
+    inside = run(mini_con, "observation_days", start="2021-01-01", end="2022-12-31")
+    assert inside == [(day, n) for day, n in days if D("2021-01-01") <= day <= D("2022-12-31")]
 
 
 FILES = ["retailers", "brands", "companies", "ownership", "designations", "events", "observations"]
