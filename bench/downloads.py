@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -59,11 +58,26 @@ def copy_floor(store_dir: Path, fmt: str, out: Path) -> float:
         con.close()
 
 
+# The CLI's own peak, read by the CLI process itself as it exits. Not wait4's ru_maxrss: on
+# Linux a child's maxrss starts from its parent's peak at fork and survives exec, so it would
+# report this harness's memory (which just ran DuckDB's COPY) instead of the CLI's.
+_PEAK_PROBE = (
+    "import atexit, runpy, sys\n"
+    "def report():\n"
+    "    for line in open('/proc/self/status'):\n"
+    "        if line.startswith('VmHWM:'):\n"
+    "            sys.stderr.write('peak-rss-kib ' + line.split()[1] + '\\n')\n"
+    "atexit.register(report)\n"
+    "sys.argv = ['shelfwatch', *sys.argv[1:]]\n"
+    "runpy.run_module('shelfwatch', run_name='__main__')\n"
+)
+
+
 def cli_export(store_dir: Path, fmt: str, out: Path) -> dict[str, object]:
     command = [
         sys.executable,
-        "-m",
-        "shelfwatch",
+        "-c",
+        _PEAK_PROBE,
         "export",
         "--view",
         "evidence",
@@ -77,17 +91,14 @@ def cli_export(store_dir: Path, fmt: str, out: Path) -> dict[str, object]:
         datasets.DATA_TODAY.isoformat(),
     ]
     started = time.perf_counter()
-    process = subprocess.Popen(
-        command, cwd=datasets.REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    _, status, usage = os.wait4(process.pid, 0)
+    done = subprocess.run(command, cwd=datasets.REPO, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
-    stderr = process.stderr.read().decode() if process.stderr else ""
-    if status != 0:
-        raise RuntimeError(f"export failed: {stderr}")
+    if done.returncode != 0:
+        raise RuntimeError(f"export failed: {done.stderr}")
+    peak = [line.split()[1] for line in done.stderr.splitlines() if line.startswith("peak-rss")]
     return {
         "seconds": seconds,
-        "peak_rss_bytes": usage.ru_maxrss * 1024,
+        "peak_rss_bytes": int(peak[-1]) * 1024,
         "bytes": out.stat().st_size,
     }
 

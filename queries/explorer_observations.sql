@@ -17,109 +17,20 @@
 -- Columns: obs_id, effective_on, retailer_id, retailer_name, brand_id, brand_name, status,
 --   source_kind, confidence, reported_on, channel, quote, note, source_url, archive_url,
 --   parent_names (', '-separated, sorted, '' if none).
--- Ordered by effective_on desc, obs_id desc.
+-- Ordered by effective_on desc, obs_id desc. Reads the evidence table (observations with their
+-- names and parents, derived at publish), so every filter is a scan of one table.
 with
 
-claims as (
-    select brand_id, company_id, valid_from, valid_to from ownership
-),
-
-designated as (
-    select company_id, list, effective_on, ended_on from designations
-),
-
-company_names as (
-    select company_id, name as company_name from companies
-),
-
-retailer_names as (
-    select retailer_id, name as retailer_name from retailers
-),
-
-brand_names as (
-    select brand_id, name as brand_name from brands
-),
-
--- A brand's parents and their lists only change on these dates (designations end inclusive).
--- Small: built from ownership and designations only, then hash-joined on brand_id.
-period_starts as (
-    select brand_id, valid_from as period_from from claims
-    union
-    select brand_id, valid_to from claims where valid_to is not null
-    union
-    select c.brand_id, d.effective_on
-    from claims as c join designated as d using (company_id)
-    union
-    select c.brand_id, d.ended_on + 1
-    from claims as c join designated as d using (company_id)
-    where d.ended_on is not null
-),
-
-period_parents as (
-    select distinct
-        p.brand_id,
-        p.period_from,
-        c.company_id,
-        coalesce(n.company_name, c.company_id) as company_name
-    from period_starts as p
-    join claims as c
-        on c.brand_id = p.brand_id
-       and c.valid_from <= p.period_from
-       and (c.valid_to is null or p.period_from < c.valid_to)
-    left join company_names as n on n.company_id = c.company_id
-),
-
-period_lists as (
-    select p.brand_id, p.period_from, list(distinct d.list) as list_names
-    from period_parents as p
-    join designated as d
-        on d.company_id = p.company_id
-       and d.effective_on <= p.period_from
-       and (d.ended_on is null or p.period_from <= d.ended_on)
-    group by p.brand_id, p.period_from
-),
-
-parent_summary as (
+matching as (
     select
-        brand_id,
-        period_from,
-        list(company_id) as parent_ids,
-        string_agg(company_name, ', ' order by company_name, company_id) as parent_names
-    from period_parents
-    group by brand_id, period_from
-),
-
--- Every period start is kept, also those with no parent: [period_from, period_to) tiles each
--- brand's timeline from its first claim on, so an observation falls in at most one period.
-brand_periods as (
-    select
-        p.brand_id,
-        p.period_from,
-        lead(p.period_from) over (partition by p.brand_id order by p.period_from) as period_to,
-        s.parent_ids,
-        s.parent_names,
-        l.list_names
-    from period_starts as p
-    left join parent_summary as s using (brand_id, period_from)
-    left join period_lists as l using (brand_id, period_from)
-),
-
--- Brands that pass the $parents and $lists filters in at least one period.
-wanted_brands as (
-    select distinct brand_id
-    from brand_periods
-    where ($parents is null or list_has_any(parent_ids, $parents))
-      and ($lists is null or list_has_any(list_names, $lists))
-),
-
--- Every filter but $parents and $lists: a plain scan of observations.
-candidates as (
-    select
-        obs_id, effective_on, retailer_id, brand_id, status, source_kind, confidence,
-        reported_on, channel, quote, note, source_url, archive_url
-    from observations
+        obs_id, effective_on, retailer_id, retailer_name, brand_id, brand_name, status,
+        source_kind, confidence, reported_on, channel, quote, note, source_url, archive_url,
+        parent_names
+    from evidence
     where ($retailers is null or list_contains($retailers, retailer_id))
       and ($brands is null or list_contains($brands, brand_id))
+      and ($parents is null or list_has_any(parent_ids, $parents))
+      and ($lists is null or list_has_any(list_names, $lists))
       and ($statuses is null or list_contains($statuses, status))
       and ($source_kinds is null or list_contains($source_kinds, source_kind))
       and ($confidences is null or list_contains($confidences, confidence))
@@ -133,64 +44,10 @@ candidates as (
       )
 ),
 
--- Without $parents and $lists the second branch folds away and ownership is never joined;
--- with them, only observations of brands that can match are joined to their periods.
-matching as (
-    select c.*
-    from candidates as c
-    where $parents is null and $lists is null
-    union all
-    select c.*
-    from candidates as c
-    semi join wanted_brands as w on w.brand_id = c.brand_id
-    join brand_periods as bp
-        on bp.brand_id = c.brand_id
-       and c.effective_on >= bp.period_from
-       and (bp.period_to is null or c.effective_on < bp.period_to)
-    where not ($parents is null and $lists is null)
-      and ($parents is null or list_has_any(bp.parent_ids, $parents))
-      and ($lists is null or list_has_any(bp.list_names, $lists))
-),
-
--- Newest first, cut to $max_rows before the parents are looked up for display.
-page as (
-    select *
-    from matching
-    order by effective_on desc, obs_id desc
-    limit $max_rows
-),
-
-with_parents as (
-    select p.*, bp.parent_names
-    from page as p
-    left join brand_periods as bp
-        on bp.brand_id = p.brand_id
-       and p.effective_on >= bp.period_from
-       and (bp.period_to is null or p.effective_on < bp.period_to)
-),
-
 final as (
-    select
-        o.obs_id,
-        o.effective_on,
-        o.retailer_id,
-        r.retailer_name,
-        o.brand_id,
-        b.brand_name,
-        o.status,
-        o.source_kind,
-        o.confidence,
-        o.reported_on,
-        o.channel,
-        o.quote,
-        o.note,
-        o.source_url,
-        o.archive_url,
-        coalesce(o.parent_names, '') as parent_names
-    from with_parents as o
-    left join retailer_names as r on r.retailer_id = o.retailer_id
-    left join brand_names as b on b.brand_id = o.brand_id
+    select * from matching
 )
 
 select * from final
 order by effective_on desc, obs_id desc
+limit $max_rows

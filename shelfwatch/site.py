@@ -1,0 +1,38 @@
+"""The pages of the dashboard, in menu order: one registry read by ``app.py`` (which turns each
+into an ``st.Page``), by the tests and by the benchmark. Plain data: no streamlit here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One page: its script under ``pages/``, its address and what the reader sees."""
+
+    url_path: str  # the page's address: /<url_path>, what permalinks name
+    script: str  # relative to the repository root
+    menu_title: str  # in the navigation menu and the browser tab
+    heading: str  # the page's h1
+    icon: str
+
+
+PAGES: Final[tuple[PageSpec, ...]] = (
+    PageSpec("overview", "pages/overview.py", "Overview", "Overview", "📊"),
+    PageSpec("timeline", "pages/timeline.py", "Timeline", "Timeline", "📅"),
+    PageSpec("compare", "pages/compare.py", "Compare dates", "Compare two dates", "↔️"),
+    PageSpec("profiles", "pages/profiles.py", "Profiles", "Profiles", "🏷️"),
+    PageSpec("explore", "pages/explore.py", "Explore & export", "Explore & export", "🔎"),
+    PageSpec("data", "pages/data.py", "Data & method", "Data & method", "📚"),
+)
+# "/" opens this page (app.py forwards it, query string and all).
+HOME: Final = PAGES[0]
+
+
+def page(url_path: str) -> PageSpec:
+    """The page at ``/<url_path>``."""
+    for spec in PAGES:
+        if spec.url_path == url_path:
+            return spec
+    raise KeyError(f"no page at /{url_path}")
