@@ -33,6 +33,7 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/test_layering.py  # the layering contracts
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff format .

@@ -2,17 +2,17 @@
 
 import streamlit as st
 
+from shelfwatch import site
+from shelfwatch.ui import context
+
 st.set_page_config(page_title="Shelfwatch", page_icon="🛒", layout="wide")
 
-OVERVIEW = st.Page("pages/overview.py", title="Overview", icon="📊", url_path="overview")
+# One st.Page per entry of the page registry (shelfwatch/site.py), in menu order.
 PAGES = [
-    OVERVIEW,
-    st.Page("pages/timeline.py", title="Timeline", icon="📅", url_path="timeline"),
-    st.Page("pages/compare.py", title="Compare dates", icon="↔️", url_path="compare"),
-    st.Page("pages/profiles.py", title="Profiles", icon="🏷️", url_path="profiles"),
-    st.Page("pages/explore.py", title="Explore & export", icon="🔎", url_path="explore"),
-    st.Page("pages/data.py", title="Data & method", icon="📚", url_path="data"),
+    st.Page(spec.script, title=spec.menu_title, icon=spec.icon, url_path=spec.url_path)
+    for spec in site.PAGES
 ]
+OVERVIEW = PAGES[site.PAGES.index(site.HOME)]
 
 
 def _home() -> None:
@@ -24,4 +24,5 @@ def _home() -> None:
 HOME = st.Page(_home, title="Shelfwatch", url_path="home", default=True, visibility="hidden")
 
 page = st.navigation([HOME, *PAGES])
-page.run()  # each page draws the shared sidebar through shelfwatch.ui.context.current()
+# Each page draws the shared sidebar through context.current(); the frame catches read errors.
+context.run_page(page)

@@ -24,8 +24,8 @@ import datetime as dt
 import time
 from pathlib import Path
 
+from bench import app_driver as harness  # the same server and Chromium for tests and bench
 from bench.timing import Timing, peak_rss_bytes, process_tree
-from tests.browser import harness  # the same server and Chromium the browser tests use
 
 DATE_LABEL = "Status as of"
 TIMEOUT_MS = 180_000

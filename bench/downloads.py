@@ -30,10 +30,10 @@ from pathlib import Path
 
 import duckdb
 
+from bench import app_driver as harness  # the same server and Chromium for tests and bench
 from bench import datasets
 from bench.timing import machine
 from shelfwatch import store
-from tests.browser import harness
 
 FORMATS = ("csv", "parquet", "json")
 GIB = 1024**3

@@ -15,9 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import time
 from pathlib import Path
+
+from shelfwatch import site
 
 REPO = Path(__file__).resolve().parent.parent
 APP = REPO / "app.py"
@@ -25,8 +26,7 @@ APP = REPO / "app.py"
 
 def registered_pages() -> list[str]:
     """The page scripts app.py registers with st.navigation, in menu order."""
-    found = re.findall(r"st\.Page\(\s*[\"'](pages/[^\"']+\.py)[\"']", APP.read_text("utf-8"))
-    return found or sorted(f"pages/{p.name}" for p in (REPO / "pages").glob("*.py"))
+    return [spec.script for spec in site.PAGES]
 
 
 def _exceptions(at) -> list[str]:

@@ -2,11 +2,10 @@
 
 import datetime as dt
 
-import duckdb
 import pandas as pd
 import streamlit as st
 
-from shelfwatch import charts, explain, exports, queries, store, vocab
+from shelfwatch import charts, explain, exports, vocab
 from shelfwatch.ui import context, downloads
 
 # A page, not a dump: at scale every observation may cite its own URL.
@@ -21,20 +20,12 @@ st.caption(
     "What the data is, how a status is decided, where every fact comes from, and how to cite it."
 )
 
-try:
-    with st.spinner("Reading the data…"):
-        bounds = view.query("data_bounds").iloc[0]
-        versions = view.query("versions_published")
-        inputs = view.query("version_inputs")
-        coverage = view.query("coverage_counts")
-        sources = view.query("sources", max_rows=SOURCES_SHOWN)
-except (duckdb.Error, queries.QueryCatalogError, store.StoreError, OSError) as exc:
-    st.error(
-        f"Could not read data version {view.version}. Reload the page; if it persists, "
-        "tell the maintainers what you did and the message below."
-    )
-    st.text(str(exc))  # plain text: the message may quote data
-    st.stop()
+with st.spinner("Reading the data…"):
+    bounds = view.query("data_bounds").iloc[0]
+    versions = view.query("versions_published")
+    inputs = view.query("version_inputs")
+    coverage = view.query("coverage_counts")
+    sources = view.query("sources", max_rows=SOURCES_SHOWN)
 
 cells = st.columns(5)
 cells[0].metric("Data version", view.version)

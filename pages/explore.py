@@ -1,10 +1,9 @@
 """Explore & export: filter the status table, the evidence or the re-listings, check why a
 pair has its status, export, share."""
 
-import duckdb
 import streamlit as st
 
-from shelfwatch import charts, queries, store, vocab
+from shelfwatch import charts, vocab
 from shelfwatch.ui import context, downloads, evidence
 
 SHOWN_ROWS = 5_000
@@ -174,25 +173,16 @@ if window is None:  # the evidence window's dates conflict: the page said so abo
     context.finish(view)
     st.stop()
 
-try:
-    with st.spinner("Reading the data…"):
-        if observations:
-            total = int(view.query("explorer_observations_count", **params)["rows"].iloc[0])
-            frame = view.query(name, **params, max_rows=SHOWN_ROWS)
-        elif relisted:
-            frame = view.query(name, **params, max_rows=None)
-            total = len(frame)
-        else:
-            frame = view.query(name, **params)
-            total = len(frame)
-except (duckdb.Error, queries.QueryCatalogError, store.StoreError, OSError) as exc:
-    st.error(
-        f"Could not read data version {view.version}. Reload the page; if it persists, "
-        "tell the maintainers what you did and the message below."
-    )
-    st.text(str(exc))  # plain text: the message may quote data
-    context.finish(view, link=False)
-    st.stop()
+with st.spinner("Reading the data…"):
+    if observations:
+        total = int(view.query("explorer_observations_count", **params)["rows"].iloc[0])
+        frame = view.query(name, **params, max_rows=SHOWN_ROWS)
+    elif relisted:
+        frame = view.query(name, **params, max_rows=None)
+        total = len(frame)
+    else:
+        frame = view.query(name, **params)
+        total = len(frame)
 
 if total == 0:
     if observations:

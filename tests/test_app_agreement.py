@@ -20,14 +20,14 @@ import pytest
 from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
-from shelfwatch import charts, store, urlstate
+from shelfwatch import charts, site, store, urlstate
 from shelfwatch.cli import main
 from shelfwatch.demo import write_demo
 from tests.conftest import TODAY, build_store
 from tests.test_app_overview import grid
 
 PROJECT = Path(__file__).resolve().parent.parent
-PAGES = ("overview", "timeline", "compare", "profiles", "explore", "data")
+PAGES = tuple(spec.url_path for spec in site.PAGES)
 SEED_DATES = ("2021-10-01", "2021-10-25", "2021-11-30", "2023-10-31", "2025-10-29")
 
 

@@ -237,6 +237,19 @@ def current() -> View:
     return view
 
 
+def run_page(page) -> None:
+    """Run the page app.py's navigation chose, inside the frame's error boundary: a data
+    version that cannot be read ends the page with a message, never a traceback."""
+    try:
+        page.run()
+    except data.DataUnavailable as exc:
+        st.error(
+            f"Could not read the published data ({exc.version_path.name}). Reload the page; if "
+            "it persists, tell the maintainers what you did and the message below."
+        )
+        st.text(str(exc))  # plain text: the message may quote data
+
+
 def show_notices(view: View) -> None:
     # Notices quote URL text: escape it so a crafted link cannot inject Markdown.
     for notice in view.params.notices:

@@ -13,6 +13,19 @@ import streamlit as st
 from shelfwatch import queries, store
 
 
+class DataUnavailable(Exception):
+    """A version file could not be read (gone, unreadable, a broken catalog, DuckDB failed):
+    the page frame ends the page with a message instead of a traceback."""
+
+    def __init__(self, version_path: Path, detail: str):
+        super().__init__(detail)
+        self.version_path = version_path
+
+
+# What reading a published version can raise that is not a bug in the page.
+READ_ERRORS = (duckdb.Error, queries.QueryCatalogError, store.StoreError, OSError)
+
+
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _connection(path: str) -> duckdb.DuckDBPyConnection:
     # One read-only handle per immutable version file; run_query takes a cursor per query.
@@ -33,12 +46,22 @@ def _cached_query(path: str, name: str, params: tuple[tuple[str, object], ...]) 
 def run(version_path: Path, name: str, params: Mapping[str, object] | None = None) -> pd.DataFrame:
     """Run catalog query ``name`` on a version; results are cached per version and params."""
     key = tuple(sorted((k, _hashable(v)) for k, v in (params or {}).items()))
-    return _cached_query(str(version_path), name, key)
+    try:
+        return _cached_query(str(version_path), name, key)
+    except READ_ERRORS as exc:
+        raise DataUnavailable(version_path, str(exc)) from exc
+
+
+def format_of(path: str) -> int:
+    """The store format a version file was published in (files never change: cached)."""
+    try:
+        return _format_of(path)
+    except READ_ERRORS as exc:
+        raise DataUnavailable(Path(path), str(exc)) from exc
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def format_of(path: str) -> int:
-    """The store format a version file was published in (files never change: cached)."""
+def _format_of(path: str) -> int:
     return store.store_format_of(_connection(path))
 
 

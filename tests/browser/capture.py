@@ -7,7 +7,7 @@
 Builds the seed (data/) into a temporary store, starts `streamlit run app.py` on it, and opens
 every page in Debian's Chromium (1400 × 900, light theme) several times: the first visit runs
 on the server's cold caches, the others on warm ones. A page's render time is from navigation
-to Streamlit idle (script finished, no spinner, every chart drawn; tests/browser/harness.py).
+to Streamlit idle (script finished, no spinner, every chart drawn; bench/app_driver.py).
 The last visit of each page on the seed is saved as docs/screenshots/<page>.png. The same is
 timed on the README's 1,000,000-observation demo; docs/screenshots/README.md gets the table.
 """
@@ -26,8 +26,8 @@ from pathlib import Path
 
 import streamlit
 
+from bench import app_driver as harness  # the same server and Chromium for tests and bench
 from shelfwatch import ingest
-from tests.browser import harness
 
 DOCS = harness.PROJECT / "docs" / "screenshots"
 SEED = harness.PROJECT / "data"

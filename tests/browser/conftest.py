@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser import harness
+from bench import app_driver as harness  # the same server and Chromium for tests and bench
 
 
 def _unavailable(reason: str) -> None:

@@ -15,9 +15,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from bench import app_driver as harness  # the same server and Chromium for tests and bench
+from bench.app_driver import act, open_page
 from shelfwatch import exports
-from tests.browser import harness
-from tests.browser.harness import act, open_page
 
 pytestmark = pytest.mark.browser
 

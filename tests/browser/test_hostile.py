@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 import openpyxl
 import pytest
 
+from bench import app_driver as harness  # the same server and Chromium for tests and bench
+from bench.app_driver import open_page
 from shelfwatch import exports
 from tests import hostile
-from tests.browser import harness
-from tests.browser.harness import open_page
 
 pytestmark = pytest.mark.browser
 

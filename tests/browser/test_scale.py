@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser import harness
+from bench import app_driver as harness  # the same server and Chromium for tests and bench
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -1,6 +1,7 @@
 """Drive the real app: a `streamlit run` server, Debian's Chromium, and "Streamlit is idle".
 
-Shared by the browser tests and by the screenshot script (``tests/browser/capture.py``); no
+Shared by the browser tests, the screenshot script (``tests/browser/capture.py``) and the
+benchmark (``bench/browser.py``, ``bench/downloads.py``), so it lives here, not under tests/; no
 pytest in here, so the script runs without it.
 """
 
@@ -20,7 +21,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-PROJECT = Path(__file__).resolve().parents[2]
+from shelfwatch import site
+
+PROJECT = Path(__file__).resolve().parents[1]
 ARTIFACTS = PROJECT / "tests" / "artifacts"  # git-ignored
 LOGS = ARTIFACTS / "logs"  # the servers' output
 CHROMIUM = Path("/usr/bin/chromium")
@@ -34,15 +37,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1400, "height": 900}
-# Every page of app.py: url path -> the page's title (its h1).
-PAGE_TITLES = {
-    "overview": "Overview",
-    "timeline": "Timeline",
-    "compare": "Compare two dates",
-    "profiles": "Profiles",
-    "explore": "Explore & export",
-    "data": "Data & method",
-}
+# Every page of app.py: url path -> the page's title (its h1), from the page registry.
+PAGE_TITLES = {spec.url_path: spec.heading for spec in site.PAGES}
 # The query string each page is opened with for checks and screenshots.
 PAGE_QUERIES = {
     "overview": "as_of=2021-11-30",
