@@ -139,7 +139,7 @@ BATCH_ROWS = 32_768
 _STREAMED_BY_DAYS: dict[str, tuple[str, str]] = {"explorer_observations": ("start", "end")}
 # Observations per range: sorted in tens of megabytes, and few enough ranges that planning
 # each one costs little (41 ranges at 10M).
-RANGE_ROWS = 250000
+RANGE_ROWS = 250_000
 
 
 def day_ranges(
@@ -206,7 +206,8 @@ def _ranged(
     ranges: list[tuple[object, object]],
     first: pa.RecordBatchReader,
 ) -> Iterator[pa.RecordBatch]:
-    # $max_rows, where the query takes it, caps the rows of all ranges together.
+    # $max_rows, where the query takes it, caps the rows of all ranges together: each range
+    # is run with what is left of it.
     left = bound.get("max_rows")
     for number, days in enumerate(ranges):
         cursor = None
@@ -220,7 +221,6 @@ def _ranged(
         try:
             for batch in reader:
                 if left is not None:
-                    batch = batch.slice(0, left)
                     left -= batch.num_rows
                 yield batch
                 if left == 0:
