@@ -17,15 +17,19 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import duckdb
-import pandas as pd
 
 from shelfwatch import exports, ingest, queries, store, vocab
 from shelfwatch.export_jobs import ExportJob
 from shelfwatch.ingest import Rejected
 from shelfwatch.store import StoreError
+
+if TYPE_CHECKING:
+    # Imported where a frame is printed: `export` streams with no pandas (half a second).
+    import pandas as pd
 
 ISO_DATE = click.DateTime(formats=["%Y-%m-%d"])
 FORMATS = click.Choice(["csv", "json", "table"])
@@ -218,6 +222,8 @@ def _open(store_dir: Path | None, data_version: int | None):
 
 
 def _emit(frame: pd.DataFrame, fmt: str) -> None:
+    import pandas as pd
+
     if fmt == "csv":
         # The exports' own cell writer: RFC 4180 quoting (a lone CR too), formulas neutralised.
         click.echo(exports.plain_csv(frame), nl=False)
@@ -583,7 +589,7 @@ def versions(store_dir: Path | None) -> None:
         mine = inputs[inputs["version"] == number]
         marker = "*" if number == current else " "
         click.echo(
-            f"{marker} v{number:<5} {pd.Timestamp(info['published_at']):%Y-%m-%d %H:%M:%S %Z}  "
+            f"{marker} v{number:<5} {info['published_at']:%Y-%m-%d %H:%M:%S %Z}  "
             f"{info['action']:<6} {info['observations']:>10,} observations "
             f"{info['pairs']:>9,} pairs"
         )

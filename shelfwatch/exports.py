@@ -55,21 +55,25 @@ import numbers
 import os
 import queue
 import re
+import sys
 import threading
 import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import BinaryIO, Final, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, Final, TypeVar
 
 import duckdb
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
-import xlsxwriter
+
+if TYPE_CHECKING:
+    # pandas, parquet and xlsxwriter are imported where they are used: a streamed export
+    # from the command line needs none of them, and importing pandas alone is half a second.
+    import pandas as pd
+    import xlsxwriter.worksheet
 
 __all__ = [
     "CSV_COMMENT_LINES",
@@ -265,6 +269,8 @@ _KIND_LABELS: Final = {
 
 
 def _columns(df: pd.DataFrame, *, sourced: bool = True) -> list[_Column]:
+    import pandas as pd
+
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"expected a pandas DataFrame, not {type(df).__name__}")
     names = [str(name) for name in df.columns]
@@ -274,6 +280,8 @@ def _columns(df: pd.DataFrame, *, sourced: bool = True) -> list[_Column]:
 
 
 def _column(name: str, series: pd.Series) -> _Column:
+    import pandas as pd
+
     dtype = series.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         series = series.astype(object)
@@ -314,7 +322,7 @@ def _datetime_column(name: str, raw: list[object]) -> _Column:
             values.append(None)
             continue
         assert isinstance(v, datetime.datetime)
-        moment = v.to_pydatetime() if isinstance(v, pd.Timestamp) else v
+        moment = v.to_pydatetime() if hasattr(v, "to_pydatetime") else v  # pd.Timestamp
         if moment.utcoffset() is not None:
             utc = True
             moment = moment.astimezone(datetime.UTC).replace(tzinfo=None)
@@ -326,11 +334,22 @@ def _datetime_column(name: str, raw: list[object]) -> _Column:
 
 
 def _is_null(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
+    if value is None:
         return True
     if isinstance(value, (str, bytes, list, tuple, set, frozenset, dict, np.ndarray)):
         # pd.isna on a container answers per element, which is not the question here.
         return False
+    if isinstance(value, (float, np.floating)):
+        return math.isnan(value)
+    if isinstance(value, (np.datetime64, np.timedelta64)):
+        return bool(np.isnat(value))
+    # pd.NA, pd.NaT and friends exist only once pandas is imported; rows streamed from
+    # DuckDB never import it.
+    pd = sys.modules.get("pandas")
+    if pd is None:
+        return False
+    if value is pd.NA or value is pd.NaT:
+        return True
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
@@ -435,7 +454,7 @@ def _canonical_array(array: pa.Array, field: pa.Field) -> pa.Array:
     if pa.types.is_floating(field.type):
         array = pc.cast(array, pa.float64())
         # Neither CSV, JSON nor Excel has a portable infinity: missing, like NaN.
-        return pc.if_else(pc.is_finite(array), array, pa.scalar(None, pa.float64()))
+        return pc.if_else(pc.is_finite(array), array, pa.nulls(1, pa.float64())[0])
     return pc.cast(array, field.type)
 
 
@@ -448,7 +467,7 @@ class Rows:
 
     @classmethod
     def of(cls, source: pd.DataFrame | pa.Table | pa.RecordBatchReader) -> Rows:
-        if isinstance(source, pd.DataFrame):
+        if not isinstance(source, (pa.Table, pa.RecordBatchReader)):
             source = frame_table(source)
         if isinstance(source, pa.Table):
             return cls(source.schema, source.to_batches(max_chunksize=_BATCH_ROWS))
@@ -552,8 +571,26 @@ CSV_NOTE: Final = (
 )
 
 
+def _texts(values: Iterable[str | None]) -> pa.Array:
+    """Python strings (or None) as an Arrow ``large_string`` array, built from its buffers:
+    ``pa.array`` on Python objects first imports pandas to ask whether they are pandas
+    objects, half a second that a streamed export from the command line need not pay."""
+    items = list(values)
+    encoded = [b"" if v is None else v.encode("utf-8") for v in items]
+    offsets = np.zeros(len(items) + 1, dtype=np.int64)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    nulls = sum(v is None for v in items)
+    validity = None
+    if nulls:
+        present = np.array([v is not None for v in items], dtype=bool)
+        validity = pa.py_buffer(np.packbits(present, bitorder="little"))
+    return pa.LargeStringArray.from_buffers(
+        len(items), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded)), validity, nulls
+    )
+
+
 def _text_scalar(text: str) -> pa.Scalar:
-    return pa.scalar(text, pa.large_string())
+    return _texts([text])[0]
 
 
 def _csv_text(strings: pa.Array) -> pa.Array:
@@ -578,12 +615,11 @@ def _csv_text(strings: pa.Array) -> pa.Array:
 
 
 # A cell may need the start rule only if it starts with a trigger, whitespace or a quote.
-_CSV_FIRST_CHARS: Final = pa.array(
+_CSV_FIRST_CHARS: Final = _texts(
     sorted(
         set('=+-@＝＋－＠\t\r\n\x0b\x0c"')
         | {chr(c) for c in range(0x110000) if chr(c).isspace() and c < 0x3001}
-    ),
-    pa.large_string(),
+    )
 )
 _CSV_SPECIAL_BYTES: Final = (b",", b";", b"\t", b"|", b"\r", b"\n", b'"')
 
@@ -596,7 +632,7 @@ def _csv_cells(array: pa.Array) -> pa.Array:
         cells = pc.if_else(array, _text_scalar("true"), _text_scalar("false"))
     elif pa.types.is_float64(kind) or pa.types.is_timestamp(kind):
         # Python's shortest repr and ISO 8601 (rare columns: the per-value path is fine).
-        cells = pa.array([_value_text(v) for v in array.to_pylist()], pa.large_string())
+        cells = _texts(_value_text(v) for v in array.to_pylist())
     else:
         cells = pc.cast(array, pa.large_string())
     return pc.fill_null(pc.cast(cells, pa.large_string()), _text_scalar(""))
@@ -618,7 +654,7 @@ def _csv_comment_line(key: str, value: str) -> str:
     # Comment lines are not quoted, so a spreadsheet splits them at every separator. Neutralise
     # each piece that would start a cell, so a filter like q=x,=HYPERLINK(...) from a URL
     # cannot become a formula.
-    safe = _csv_text(pa.array([_one_line(value)], pa.large_string()))[0].as_py()
+    safe = _csv_text(_texts([_one_line(value)]))[0].as_py()
     if safe.startswith('"'):  # the comment line is not a field: no quotes around it
         safe = safe[1:-1].replace('""', '"')
     return f"# {key}: {safe}\n"
@@ -668,7 +704,7 @@ def _formatted(
 
 def _csv_row_text(fields: list[str]) -> str:
     batch = pa.record_batch(
-        [pa.array([str(field)], pa.large_string()) for field in fields],
+        [_texts([str(field)]) for field in fields],
         names=[f"c{i}" for i in range(len(fields))],
     )
     return _csv_lines(batch)[0].as_py() + "\n"
@@ -691,6 +727,8 @@ def to_csv(df: pd.DataFrame, provenance: Provenance) -> bytes:
 
 def read_csv_export(data: bytes) -> tuple[dict[str, str], pd.DataFrame]:
     """Parse a :func:`to_csv` export: the provenance block, then every column as text."""
+    import pandas as pd
+
     provenance: dict[str, str] = {}
     skip = 0
     for line in data.split(b"\n"):
@@ -761,6 +799,8 @@ def write_xlsx(rows: Rows, out: BinaryIO, provenance: Provenance) -> int:
     if len(schema) > _XLSX_MAX_COLUMNS:
         raise _too_many_rows(0, len(schema))
     safe = _safe_provenance(provenance)
+    import xlsxwriter
+
     workbook = xlsxwriter.Workbook(
         out,
         {
@@ -926,6 +966,8 @@ def write_parquet(rows: Rows, out: BinaryIO, provenance: Provenance) -> int:
     )
     count = 0
     # Built from plain arrays, so no pandas index or pandas metadata ends up in the file.
+    import pyarrow.parquet as pq
+
     with pq.ParquetWriter(out, schema, compression="zstd") as writer:
         for batch in rows:
             writer.write_batch(
@@ -962,7 +1004,7 @@ def _json_rows(batch: pa.RecordBatch, schema: pa.Schema) -> pa.Array:
     arrays = []
     for column in batch.columns:
         if pa.types.is_timestamp(column.type):
-            column = pa.array([_value_text(v) for v in column.to_pylist()], pa.large_string())
+            column = _texts(_value_text(v) for v in column.to_pylist())
         arrays.append(column)
     table = pa.Table.from_arrays(arrays, names=schema.names)
     con = duckdb.connect(config={"enable_external_access": False, "threads": 1})

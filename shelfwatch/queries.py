@@ -11,10 +11,14 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
+
+if TYPE_CHECKING:
+    # Imported where a frame is built: a streamed export needs no pandas (half a second).
+    import pandas as pd
 
 QUERY_DIR = Path(__file__).resolve().parent.parent / "queries"
 _PARAMETER = re.compile(r"(?<![:$\w])\$([a-z_][a-z0-9_]*)")
@@ -119,10 +123,17 @@ def run_query(
     con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, object] | None = None
 ) -> pd.DataFrame:
     """Run catalog query ``name``; every parameter it declares must be given (None = no filter)."""
+    return to_frame(run_query_arrow(con, name, params))
+
+
+def run_query_arrow(
+    con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, object] | None = None
+) -> pa.Table:
+    """:func:`run_query` as an Arrow table, for callers that need no DataFrame."""
     sql, bound = _bound(name, params)
     cursor = con.cursor()
     try:
-        return to_frame(cursor.sql(sql, params=bound or None).to_arrow_table())
+        return cursor.sql(sql, params=bound or None).to_arrow_table()
     finally:
         cursor.close()
 
@@ -148,12 +159,12 @@ def day_ranges(
     """Newest first, ``(first_day, last_day)`` ranges of effective dates within ``start`` and
     ``end`` that each hold at most ``rows`` (:data:`RANGE_ROWS`) observations, or one day."""
     rows = rows or RANGE_ROWS
-    days = run_query(con, "observation_days", {"start": start, "end": end})
+    days = run_query_arrow(con, "observation_days", {"start": start, "end": end})
     ranges: list[tuple[object, object]] = []
     newest = oldest = None
     held = 0
-    dates = pd.to_datetime(days["effective_on"]).dt.date
-    for day, count in zip(dates, days["observations"], strict=True):
+    dates = days.column("effective_on").to_pylist()
+    for day, count in zip(dates, days.column("observations").to_pylist(), strict=True):
         if newest is not None and held + count > rows:
             ranges.append((oldest, newest))
             newest, held = None, 0
@@ -231,18 +242,22 @@ def _ranged(
                 cursor.close()
 
 
-# Nullable pandas types for columns that hold NULLs, as DuckDB's own ``.df()`` gives them.
-_NULLABLE = {
-    pa.int8(): pd.Int8Dtype(),
-    pa.int16(): pd.Int16Dtype(),
-    pa.int32(): pd.Int32Dtype(),
-    pa.int64(): pd.Int64Dtype(),
-    pa.uint8(): pd.UInt8Dtype(),
-    pa.uint16(): pd.UInt16Dtype(),
-    pa.uint32(): pd.UInt32Dtype(),
-    pa.uint64(): pd.UInt64Dtype(),
-    pa.bool_(): pd.BooleanDtype(),
-}
+@cache
+def _nullable() -> dict[pa.DataType, object]:
+    """Nullable pandas types for columns that hold NULLs, as DuckDB's own ``.df()`` gives them."""
+    import pandas as pd
+
+    return {
+        pa.int8(): pd.Int8Dtype(),
+        pa.int16(): pd.Int16Dtype(),
+        pa.int32(): pd.Int32Dtype(),
+        pa.int64(): pd.Int64Dtype(),
+        pa.uint8(): pd.UInt8Dtype(),
+        pa.uint16(): pd.UInt16Dtype(),
+        pa.uint32(): pd.UInt32Dtype(),
+        pa.uint64(): pd.UInt64Dtype(),
+        pa.bool_(): pd.BooleanDtype(),
+    }
 
 
 def to_frame(table: pa.Table) -> pd.DataFrame:
@@ -252,13 +267,16 @@ def to_frame(table: pa.Table) -> pd.DataFrame:
     (1.5 s for the 833k-row status of every pair at 10M, 0.1–0.3 s this way). Dates become
     ``datetime64[us]`` and integer/boolean columns with NULLs nullable dtypes, as with ``.df()``.
     """
+    import pandas as pd
+
+    nullable = _nullable()
     columns = {}
     for name, column in zip(table.column_names, table.columns, strict=True):
         kind = column.type
         if pa.types.is_date(kind):
             columns[name] = column.to_pandas(date_as_object=False).astype("datetime64[us]")
-        elif column.null_count and kind in _NULLABLE:
-            columns[name] = column.to_pandas(types_mapper=_NULLABLE.get)
+        elif column.null_count and kind in nullable:
+            columns[name] = column.to_pandas(types_mapper=nullable.get)
         else:
             columns[name] = column.to_pandas()
     return pd.DataFrame(columns, columns=table.column_names)

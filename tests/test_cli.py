@@ -179,6 +179,25 @@ def test_export_every_format(seed_store: Path, tmp_path: Path, fmt: str):
         assert (frame["source_url"].str.startswith("http")).all()
 
 
+@pytest.mark.parametrize("fmt", exports.FORMATS)
+def test_a_streamed_export_never_imports_pandas(seed_store: Path, tmp_path: Path, fmt: str):
+    # Rows go from DuckDB to the file as Arrow batches; importing pandas would only add half a
+    # second to every export from the command line (docs/design.md, "Exports").
+    out = tmp_path / f"evidence.{fmt}"
+    probe = (
+        "import atexit, runpy, sys\n"
+        "atexit.register(lambda: print('pandas imported:', 'pandas' in sys.modules))\n"
+        "sys.argv = ['shelfwatch', *sys.argv[1:]]\n"
+        "runpy.run_module('shelfwatch', run_name='__main__')\n"
+    )
+    command = [sys.executable, "-c", probe, "export", "--view", "evidence", "--format", fmt]
+    command += ["--out", str(out), "--store", str(seed_store)]
+    done = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "wrote 30 rows" in done.stdout
+    assert done.stdout.rstrip().endswith("pandas imported: False")
+
+
 def test_versions_lists_inputs(seed_store: Path):
     result = CliRunner().invoke(main, ["versions", "--store", str(seed_store)])
     assert result.exit_code == 0
