@@ -26,13 +26,11 @@ def _from_shown(status: object, first_evidence: object) -> str:
 
 
 view = context.current()
-st.title("Compare two dates")
 st.caption(
     "Every status change of a retailer × brand pair between two dates, with the source that "
     "made it — a pair removed and later sold again is listed twice. The net view compares "
     "the two dates alone. “No data” means no observation up to that date."
 )
-notices = st.container()
 
 left, right = st.columns(2)
 window = context.date_window(
@@ -53,19 +51,16 @@ mode = context.choice_filter(
     view, "changes", "Show", tuple(VIEWS), default="every", format_func=VIEWS.get
 )
 
-with notices:
-    context.show_notices(view)
-
 if window is not None and window[0] == window[1]:
     st.info("Pick two different dates to see what changed between them.")
 elif window is not None:
     start, end = window
-    scope = dict(start=start, end=end, retailers=retailers or None, brands=brands or None)
+    chosen = view.filters()
     net = mode == "net"
     name = "net_changes_between" if net else "changes_between"
     with st.spinner("Comparing…"):
-        summary = view.query("changes_summary", **scope)
-        changes = view.query(name, **scope, max_rows=SHOWN_ROWS + 1)
+        summary = view.query("changes_summary", **chosen.query_params("changes_summary"))
+        changes = view.query(name, **chosen.query_params(name, max_rows=SHOWN_ROWS + 1))
     totals = summary.groupby("view")["changes"].sum().to_dict()
     every, differ = int(totals.get("transitions", 0)), int(totals.get("net", 0))
     if every == 0:
@@ -131,16 +126,10 @@ elif window is not None:
             )
             downloads.download_buttons(
                 downloads.Download(
-                    source=downloads.QuerySource(view.path, name, {**scope, "max_rows": None}),
+                    source=downloads.QuerySource(view.path, name, chosen.query_params(name)),
                     data_version=view.version,
                     as_of=end,
-                    filters={
-                        "start": start,
-                        "end": end,
-                        "retailer": retailers,
-                        "brand": brands,
-                        "changes": mode,
-                    },
+                    filters=chosen.provenance("start", "end", "retailers", "brands", changes=mode),
                     title="Shelfwatch net changes between two dates"
                     if net
                     else "Shelfwatch changes in a window",
@@ -149,5 +138,3 @@ elif window is not None:
                 key="compare",
                 rows=total,
             )
-
-context.finish(view)

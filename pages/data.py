@@ -13,9 +13,6 @@ SOURCES_SHOWN = 1_000
 TOP_BARS = 15
 
 view = context.current()
-notices = st.container()
-
-st.title("Data & method")
 st.caption(
     "What the data is, how a status is decided, where every fact comes from, and how to cite it."
 )
@@ -260,7 +257,3 @@ st.dataframe(
 st.caption(
     f"Page generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. Licence: {exports.LICENCE}."
 )
-
-context.finish(view, link=False)
-with notices:
-    context.show_notices(view)

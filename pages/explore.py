@@ -14,13 +14,10 @@ VIEWS = {
 }
 
 view = context.current()
-
-st.title("Explore & export")
 st.caption(
     "Filter, check the source of every row, export a table you can cite, and share a link "
     "that reopens exactly this view."
 )
-notices = st.container()  # filled after every URL value has been read
 
 mode = context.choice_filter(
     view, "view", "Show", tuple(VIEWS), default="status", format_func=VIEWS.get
@@ -121,64 +118,32 @@ with st.container(border=True):
             "Source kind, confidence, dates and text search filter the evidence view."
         )
 
-filters: dict[str, object] = {"view": mode, "retailer": retailers, "brand": brands}
+# The filters this view applies, and the query that reads them (one Filters value turns
+# the widgets into query parameters and the export's provenance, as the CLI does).
+scope = view.filters()
+FILTERED = ("retailers", "brands", "parents", "lists", "statuses")
 if observations:
-    filters.update(
-        parent=parents,
-        list=lists,
-        status=statuses,
-        kind=kinds,
-        confidence=confidences,
-        start=start,
-        end=end,
-        q=q or None,
-    )
-    params: dict[str, object] = {
-        "retailers": retailers,
-        "brands": brands,
-        "parents": parents,
-        "lists": lists,
-        "statuses": statuses,
-        "source_kinds": kinds,
-        "confidences": confidences,
-        "start": start,
-        "end": end,
-        "q": q or None,
-    }
     name, as_of, title = "explorer_observations", end, "Shelfwatch evidence"
+    cited = (*FILTERED, "kinds", "confidences", "start", "end", "q")
 elif relisted:
-    params = {"retailers": retailers, "brands": brands, "as_of": view.as_of}
     name, as_of, title = "relistings", view.as_of, "Shelfwatch re-listings"
+    cited = ("retailers", "brands")
 else:
-    filters.update(parent=parents, list=lists, status=statuses)
-    if view.any_claim:
-        filters["claims"] = "any"
-    if view.stale_after != vocab.STALE_AFTER_DAYS:
-        filters["stale_after"] = view.stale_after
-    params = {
-        "as_of": view.as_of,
-        "retailers": retailers,
-        "brands": brands,
-        "statuses": statuses,
-        "parents": parents,
-        "lists": lists,
-        "any_claim": view.any_claim,
-        "stale_after": view.stale_after,
-    }
     name, as_of, title = "status_as_of", view.as_of, "Shelfwatch status"
+    cited = (*FILTERED, "any_claim", "stale_after")
+params = scope.query_params(name)
+filters = scope.provenance(*cited, view=mode)
 
 if window is None:  # the evidence window's dates conflict: the page said so above
-    with notices:
-        context.show_notices(view)
-    context.finish(view)
-    st.stop()
+    context.stop()
 
 with st.spinner("Reading the data…"):
     if observations:
-        total = int(view.query("explorer_observations_count", **params)["rows"].iloc[0])
-        frame = view.query(name, **params, max_rows=SHOWN_ROWS)
+        count = scope.query_params("explorer_observations_count")
+        total = int(view.query("explorer_observations_count", **count)["rows"].iloc[0])
+        frame = view.query(name, **scope.query_params(name, max_rows=SHOWN_ROWS))
     elif relisted:
-        frame = view.query(name, **params, max_rows=None)
+        frame = view.query(name, **params)
         total = len(frame)
     else:
         frame = view.query(name, **params)
@@ -308,7 +273,7 @@ else:
         f"Every matching row ({total:,}), every column, with its source, the data version, "
         "the date, the filters and a citation. The file is made when you click."
     )
-    export_params = {**params, "max_rows": None} if observations or relisted else params
+    export_params = scope.query_params(name, max_rows=None)
     offer = downloads.Download(
         source=downloads.QuerySource(view.path, name, export_params),
         data_version=view.version,
@@ -320,7 +285,3 @@ else:
     downloads.download_buttons(offer, key="explore", rows=total)
     st.caption("Suggested citation (each file carries its own):")
     st.code(offer.provenance().citation(), language=None, wrap_lines=True)
-
-with notices:
-    context.show_notices(view)
-context.finish(view)

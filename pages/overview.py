@@ -155,12 +155,10 @@ def _coverage_figure(version_path, grain, start, end, brand_ids):
 
 
 view = context.current()
-st.title("Overview")
 st.caption(
     "Which retailers sell which brands on the chosen date, what changed since the comparison "
     "date, and the sources behind every status."
 )
-notices = st.container()  # filled last: the widgets below may add notices
 
 # --- Headline numbers ---------------------------------------------------------------------------
 compare = context.date_filter(
@@ -173,13 +171,7 @@ compare = context.date_filter(
     "follows the as-of date: a year before it, or the first date in the data.",
     follows="A year before the as-of date until you set it.",
 )
-kpis = view.query(
-    "kpis",
-    as_of=view.as_of,
-    compare=compare,
-    any_claim=view.any_claim,
-    stale_after=view.stale_after,
-)
+kpis = view.query("kpis", **view.filters().query_params("kpis", compare=compare))
 counts = {kpi["metric"]: int(kpi["value"]) for kpi in kpis.to_dict("records")}
 cards = [kpi for kpi in kpis.to_dict("records") if kpi["metric"] in KPI_CARDS]
 for column, kpi in zip(st.columns(len(cards)), cards, strict=True):
@@ -311,12 +303,8 @@ else:
 
 # --- Re-listings ----------------------------------------------------------------------------------
 st.subheader(f"Re-listings up to {view.as_of:%Y-%m-%d}")
-relisting_params = dict(
-    retailers=tuple(chosen_retailers) or None,
-    brands=tuple(chosen_brands) or None,
-    as_of=view.as_of,
-)
-relistings = view.query("relistings", **relisting_params, max_rows=RELISTING_ROWS)
+scope = view.filters()
+relistings = view.query("relistings", **scope.query_params("relistings", max_rows=RELISTING_ROWS))
 if relistings.empty:
     st.info("No pair was sold again after being removed or unavailable, up to this date.")
 else:
@@ -341,12 +329,10 @@ else:
     )
     downloads.download_buttons(
         downloads.Download(
-            source=downloads.QuerySource(
-                view.path, "relistings", {**relisting_params, "max_rows": None}
-            ),
+            source=downloads.QuerySource(view.path, "relistings", scope.query_params("relistings")),
             data_version=view.version,
             as_of=view.as_of,
-            filters={"retailer": chosen_retailers, "brand": chosen_brands},
+            filters=scope.provenance("retailers", "brands"),
             title="Shelfwatch re-listings",
             permalink=context.permalink(view),
         ),
@@ -434,7 +420,3 @@ else:
             "source_text": "Source (not a web link)",
         },
     )
-
-context.finish(view)
-with notices:
-    context.show_notices(view)

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from shelfwatch import charts
+from shelfwatch.filters import Filters
 from shelfwatch.ui import context, downloads, evidence
 
 MAX_INTERVALS = 2_000
@@ -10,8 +11,6 @@ MAX_CHART_ROWS = 60
 MAX_EVIDENCE = 500
 
 view = context.current()
-st.title("Profiles")
-notices = st.container()
 
 
 def select_one(name: str, label: str, names: dict[str, str], default: str | None) -> str | None:
@@ -159,11 +158,8 @@ kind = context.choice_filter(
 if kind == "brand":
     context.set_param(view, "retailer", None)
     if not view.brand_names:
-        with notices:
-            context.show_notices(view)
         st.info("No brands in this data version.")
-        context.finish(view)
-        st.stop()
+        context.stop()
     active = view.query("most_active_brands", max_rows=1)
     default = active["brand_id"].iloc[0] if not active.empty else next(iter(view.brand_names))
     brand = select_one("brand", "Brand", view.brand_names, default)
@@ -235,26 +231,12 @@ if kind == "brand":
         status_section(None, (brand,), rows="retailer", what="retailer")
 
     st.subheader("Evidence")
-    evidence_filters = dict(
-        retailers=None,
-        brands=(brand,),
-        parents=None,
-        lists=None,
-        statuses=None,
-        source_kinds=None,
-        confidences=None,
-        start=None,
-        end=None,
-        q=None,
-    )
+    evidence_of = Filters(brands=(brand,))
 else:
     context.set_param(view, "brand", None)
     if not view.retailer_names:
-        with notices:
-            context.show_notices(view)
         st.info("No retailers in this data version.")
-        context.finish(view)
-        st.stop()
+        context.stop()
     active = view.query("most_active_retailers", max_rows=1)
     default = active["retailer_id"].iloc[0] if not active.empty else next(iter(view.retailer_names))
     retailer = select_one("retailer", "Retailer", view.retailer_names, default)
@@ -276,22 +258,13 @@ else:
         status_section((retailer,), None, rows="brand", what="brand")
 
     st.subheader("Evidence")
-    evidence_filters = dict(
-        retailers=(retailer,),
-        brands=None,
-        parents=None,
-        lists=None,
-        statuses=None,
-        source_kinds=None,
-        confidences=None,
-        start=None,
-        end=None,
-        q=None,
-    )
+    evidence_of = Filters(retailers=(retailer,))
 
 with st.spinner("Reading the evidence…"):
-    observations = view.query("explorer_observations", max_rows=MAX_EVIDENCE, **evidence_filters)
-    total = int(view.query("explorer_observations_count", **evidence_filters).iloc[0]["rows"])
+    listed = evidence_of.query_params("explorer_observations", max_rows=MAX_EVIDENCE)
+    observations = view.query("explorer_observations", **listed)
+    counted = evidence_of.query_params("explorer_observations_count")
+    total = int(view.query("explorer_observations_count", **counted).iloc[0]["rows"])
 if observations.empty:
     st.info("No observations recorded.")
 else:
@@ -302,7 +275,3 @@ else:
     )
     st.caption(f"Every observation, winners and losers, newest first ({shown}).")
     evidence_table(observations, key="profile_evidence")
-
-context.finish(view)
-with notices:  # filled last: the status table reads the link's cell
-    context.show_notices(view)

@@ -11,7 +11,6 @@ MAX_CHART_ROWS = 60  # pairs drawn; the table below lists every interval read
 TOP_RETAILERS, TOP_BRANDS = 8, 5
 
 view = context.current()
-st.title("Timeline")
 st.caption(
     "Each bar is a run of one status for a retailer × brand pair, from its first source until "
     "the status changed. Blank = no data. Hatched = disputed: a source dated in that run "
@@ -19,7 +18,6 @@ st.caption(
     f"{vocab.DISPUTE_WINDOW_DAYS} days before it does; a bar splits where later sources settle "
     "or start a dispute. Triangles and dotted lines mark events; hover them for details."
 )
-notices = st.container()
 
 left, middle, right = st.columns(3)
 retailers = context.named_filter(
@@ -55,32 +53,26 @@ window = context.date_window(
     keep_default_in_url=False,
 )
 
-with notices:
-    context.show_notices(view)
 if window is None:
-    context.finish(view)
-    st.stop()
+    context.stop()
 start, end = window
 
 with st.spinner("Reading the timeline…"):
     pairs_total = int(view.query("data_bounds").iloc[0]["pairs"])
-    scope_retailers, scope_brands = retailers or None, brands or None
+    scope = view.filters()
     restricted = not retailers and not brands and pairs_total > TOP_RETAILERS * TOP_BRANDS
     if restricted:
         top_retailers = view.query("most_active_retailers", max_rows=TOP_RETAILERS)
         top_brands = view.query("most_active_brands", max_rows=TOP_BRANDS)
-        scope_retailers = tuple(top_retailers["retailer_id"])
-        scope_brands = tuple(top_brands["brand_id"])
+        scope = scope.replace(
+            retailers=tuple(top_retailers["retailer_id"]),
+            brands=tuple(top_brands["brand_id"]),
+        )
     intervals = view.query(
         "timeline_intervals",
-        retailers=scope_retailers,
-        brands=scope_brands,
-        statuses=statuses or None,
-        start=start,
-        end=end,
-        max_rows=MAX_INTERVALS + 1,
+        **scope.query_params("timeline_intervals", max_rows=MAX_INTERVALS + 1),
     )
-    events = view.query("events", start=start, end=end, kinds=None)
+    events = view.query("events", **scope.query_params("events", kinds=None))
 
 truncated = len(intervals) > MAX_INTERVALS
 intervals = intervals.head(MAX_INTERVALS)
@@ -150,24 +142,11 @@ else:
             source=downloads.QuerySource(
                 view.path,
                 "timeline_intervals",
-                dict(
-                    retailers=scope_retailers,
-                    brands=scope_brands,
-                    statuses=statuses or None,
-                    start=start,
-                    end=end,
-                    max_rows=None,
-                ),
+                scope.query_params("timeline_intervals"),
             ),
             data_version=view.version,
             as_of=None,
-            filters={
-                "retailer": scope_retailers or (),
-                "brand": scope_brands or (),
-                "status": statuses,
-                "start": start,
-                "end": end,
-            },
+            filters=scope.provenance("retailers", "brands", "statuses", "start", "end"),
             title="Shelfwatch status intervals",
             permalink=context.permalink(view),
         ),
@@ -177,5 +156,3 @@ else:
 
 if events.empty:
     st.caption("No events recorded in this window.")
-
-context.finish(view)

@@ -33,7 +33,7 @@ _TEXT_ON_BAR = "#1A1A1A"
 _EVENT_COLOUR = "#888888"  # mid grey: visible on light and dark themes
 # Okabe–Ito colours the status palette does not use, then greys: owners never look like statuses.
 _COMPANY_COLOURS = ("#0072B2", "#CC79A7", "#F0E442", "#000000", "#777777", "#AAAAAA")
-_CONFIDENCE_OPACITY = {"high": 1.0, "medium": 0.7, "low": 0.45}
+_CONFIDENCE_OPACITY = vocab.CONFIDENCE_OPACITY
 
 
 def _plain(value: object, limit: int | None = None) -> str:

@@ -24,6 +24,7 @@ import duckdb
 
 from shelfwatch import exports, ingest, queries, store, vocab
 from shelfwatch.export_jobs import ExportJob
+from shelfwatch.filters import Filters
 from shelfwatch.ingest import Rejected
 from shelfwatch.store import StoreError
 
@@ -329,29 +330,6 @@ def _any_claim_option(command: Callable) -> Callable:
     )(command)
 
 
-def _status_params(
-    as_of: dt.date,
-    retailers: tuple[str, ...],
-    brands: tuple[str, ...],
-    statuses: tuple[str, ...] = (),
-    parents: tuple[str, ...] = (),
-    lists: tuple[str, ...] = (),
-    *,
-    any_claim: bool = False,
-    stale_after: int = vocab.STALE_AFTER_DAYS,
-) -> dict[str, object]:
-    return {
-        "as_of": as_of,
-        "retailers": list(retailers),
-        "brands": list(brands),
-        "statuses": list(statuses),
-        "parents": list(parents),
-        "lists": list(lists),
-        "any_claim": any_claim,
-        "stale_after": stale_after,
-    }
-
-
 @main.command()
 @click.option("--as-of", "as_of", type=ISO_DATE, required=True, help="Date (YYYY-MM-DD).")
 @click.option("--retailer", "retailers", multiple=True, help="Retailer id (repeatable).")
@@ -363,8 +341,8 @@ def _status_params(
 def status(as_of, retailers, brands, fmt, stale_after, store_dir, data_version) -> None:
     """Status of every retailer × brand pair with data on a date."""
     con = _open(store_dir, data_version)
-    params = _status_params(as_of.date(), retailers, brands, stale_after=stale_after)
-    frame = queries.run_query(con, "status_as_of", params)
+    chosen = Filters(as_of=as_of, retailers=retailers, brands=brands, stale_after=stale_after)
+    frame = queries.run_query(con, "status_as_of", chosen.query_params("status_as_of"))
     _emit(frame[STATUS_COLUMNS], fmt)
 
 
@@ -384,20 +362,13 @@ def status(as_of, retailers, brands, fmt, stale_after, store_dir, data_version) 
 @_version_option
 def changes(start, end, retailers, brands, net, fmt, store_dir, data_version) -> None:
     """Every status change dated after --start up to --end, one row per transition."""
-    if start > end:
-        raise click.UsageError("--start must not be after --end")
+    chosen = Filters(start=start, end=end, retailers=retailers, brands=brands)
+    problem = chosen.window_problem()
+    if problem:
+        raise click.UsageError(f"--start must not be after --end: {problem}")
     con = _open(store_dir, data_version)
-    frame = queries.run_query(
-        con,
-        "net_changes_between" if net else "changes_between",
-        {
-            "start": start.date(),
-            "end": end.date(),
-            "retailers": list(retailers),
-            "brands": list(brands),
-            "max_rows": None,
-        },
-    )
+    query = "net_changes_between" if net else "changes_between"
+    frame = queries.run_query(con, query, chosen.query_params(query, max_rows=None))
     _emit(frame[NET_CHANGE_COLUMNS if net else CHANGE_COLUMNS], fmt)
 
 
@@ -416,16 +387,9 @@ def exposure(as_of, lists, any_claim, fmt, stale_after, store_dir, data_version)
     ownership claim names; other claims covering the date are shown as contested.
     """
     con = _open(store_dir, data_version)
+    chosen = Filters(as_of=as_of, lists=lists, any_claim=any_claim, stale_after=stale_after)
     frame = queries.run_query(
-        con,
-        "exposure_by_parent",
-        {
-            "as_of": as_of.date(),
-            "lists": list(lists),
-            "any_claim": any_claim,
-            "stale_after": stale_after,
-            "max_rows": None,
-        },
+        con, "exposure_by_parent", chosen.query_params("exposure_by_parent", max_rows=None)
     )
     _emit(frame[EXPOSURE_COLUMNS], fmt)
 
@@ -440,16 +404,8 @@ def exposure(as_of, lists, any_claim, fmt, stale_after, store_dir, data_version)
 def relistings(as_of, retailers, brands, fmt, store_dir, data_version) -> None:
     """Pairs sold again after being removed or unavailable, with the sources of both sides."""
     con = _open(store_dir, data_version)
-    frame = queries.run_query(
-        con,
-        "relistings",
-        {
-            "retailers": list(retailers),
-            "brands": list(brands),
-            "as_of": as_of.date() if as_of else None,
-            "max_rows": None,
-        },
-    )
+    chosen = Filters(as_of=as_of, retailers=retailers, brands=brands)
+    frame = queries.run_query(con, "relistings", chosen.query_params("relistings", max_rows=None))
     _emit(frame[RELISTING_COLUMNS], fmt)
 
 
@@ -457,6 +413,13 @@ EXPORT_VIEWS = {
     "status": "one row per pair as of --as-of",
     "evidence": "the observations themselves, up to --as-of",
     "relistings": "re-listings up to --as-of, with the sources of both sides",
+}
+# Each view's catalog query, and the filters it applies (what its provenance cites).
+_FILTERED = ("retailers", "brands", "parents", "lists", "statuses")
+EXPORT_QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "status": ("status_as_of", (*_FILTERED, "any_claim", "stale_after")),
+    "evidence": ("explorer_observations", _FILTERED),
+    "relistings": ("relistings", ("retailers", "brands")),
 }
 
 
@@ -499,61 +462,31 @@ def export(
 ) -> None:
     """Write a citable export (CSV, XLSX, Parquet or JSON) with provenance."""
     target = store.resolve_store(store_dir)
-    _open(store_dir, data_version).close()  # a clear error if the version cannot be read
+    # A clear error if the version cannot be read; kept open so the export's own connection
+    # reuses this instance instead of opening the file again.
+    checked = _open(store_dir, data_version)
     version = store.resolve_version(target, data_version)
     day = as_of.date() if as_of else dt.date.today()
-    filters: dict[str, object] = {
-        "retailer": list(retailers),
-        "brand": list(brands),
-    }
-    if view == "status":
-        filters.update(status=list(statuses), parent=list(parents), list=list(lists))
-        if any_claim:
-            filters["claims"] = "any"
-        if stale_after != vocab.STALE_AFTER_DAYS:
-            filters["stale_after"] = stale_after
-        query = "status_as_of"
-        params = _status_params(
-            day,
-            retailers,
-            brands,
-            statuses,
-            parents,
-            lists,
-            any_claim=any_claim,
-            stale_after=stale_after,
-        )
-    elif view == "evidence":
-        filters.update(status=list(statuses), parent=list(parents), list=list(lists))
-        query = "explorer_observations"
-        params = {
-            "retailers": list(retailers),
-            "brands": list(brands),
-            "parents": list(parents),
-            "lists": list(lists),
-            "statuses": list(statuses),
-            "source_kinds": None,
-            "confidences": None,
-            "start": None,
-            "end": day,
-            "q": None,
-            "max_rows": None,
-        }
-    else:
-        query = "relistings"
-        params = {
-            "retailers": list(retailers),
-            "brands": list(brands),
-            "as_of": day,
-            "max_rows": None,
-        }
+    chosen = Filters(
+        as_of=day,
+        retailers=retailers,
+        brands=brands,
+        statuses=statuses,
+        parents=parents,
+        lists=lists,
+        any_claim=any_claim,
+        stale_after=stale_after,
+    )
+    query, cited = EXPORT_QUERIES[view]
+    # The evidence view is every observation up to the date.
+    params = chosen.replace(end=day).query_params(query, max_rows=None)
     job = ExportJob(
         version_file=version.path,
         query=query,
         params=params,
         data_version=version.number,
         as_of=day,
-        filters={"view": view, **filters},
+        filters=chosen.provenance(*cited, view=view),
     )
     try:
         rows = job.write_file(fmt, out)
@@ -567,6 +500,8 @@ def export(
         )
     except OSError as exc:
         _fail(f"cannot write {out}: {exc.strerror or exc}; nothing was written")
+    finally:
+        checked.close()
     click.echo(f"wrote {rows:,} rows to {out} (data version {version.number}, as of {day})")
 
 

@@ -32,6 +32,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shelfwatch import vocab
+
 FIRST_DAY = datetime.date(2015, 1, 1)
 _EPOCH = datetime.date(1970, 1, 1)
 
@@ -48,13 +50,16 @@ HEADERS = {
 }
 COLUMNS: dict[str, tuple[str, ...]] = {name: tuple(h.split(",")) for name, h in HEADERS.items()}
 
-STATUSES = ("stocked", "exiting", "unavailable", "removed")
-STOCKED, EXITING, UNAVAILABLE, REMOVED = range(4)
-SOURCE_KINDS = ("statement", "listing_check", "legal_filing", "news_report", "brand_claim")
-CONFIDENCES = ("high", "medium", "low")
-CHANNELS = ("all", "store", "online", "marketplace")
+# The synthetic data draws terms by position in the vocabulary; these four it names.
+STATUSES = vocab.STATUS_NAMES
+STOCKED, EXITING, UNAVAILABLE, REMOVED = (
+    STATUSES.index(name) for name in ("stocked", "exiting", "unavailable", "removed")
+)
+SOURCE_KINDS = vocab.SOURCE_KIND_NAMES
+CONFIDENCES = vocab.CONFIDENCE_NAMES
+CHANNELS = vocab.CHANNELS
 LISTS = ("entity-list", "fcc-covered-list", "ndaa-889")
-EVENT_KINDS = ("regulatory", "reporting", "legal", "context")
+EVENT_KINDS = vocab.EVENT_KINDS
 
 # Rows per generated chunk: bounds memory (peak RSS < 1 GB at 10M rows) and sets the progress
 # cadence.

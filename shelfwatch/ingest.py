@@ -77,13 +77,6 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "observations": ("retailer_id", "brand_id", "status", "effective_on", "source_url"),
 }
 
-STATUSES = ("stocked", "exiting", "unavailable", "removed")
-SOLD_STATUSES = ("stocked", "exiting")
-SOURCE_KINDS = ("statement", "listing_check", "legal_filing", "news_report", "brand_claim")
-CONFIDENCES = ("high", "medium", "low")
-CHANNELS = ("all", "store", "online", "marketplace")
-EVENT_KINDS = ("regulatory", "reporting", "legal", "context")
-
 
 # How many problems a rejection lists: the first ones in file order, then the total count.
 PROBLEM_CAP = 1_000

@@ -16,6 +16,7 @@ class PageSpec:
     menu_title: str  # in the navigation menu and the browser tab
     heading: str  # the page's h1
     icon: str
+    permalink: bool = True  # a permalink under the page (not on a page with no filters)
 
 
 PAGES: Final[tuple[PageSpec, ...]] = (
@@ -24,7 +25,7 @@ PAGES: Final[tuple[PageSpec, ...]] = (
     PageSpec("compare", "pages/compare.py", "Compare dates", "Compare two dates", "↔️"),
     PageSpec("profiles", "pages/profiles.py", "Profiles", "Profiles", "🏷️"),
     PageSpec("explore", "pages/explore.py", "Explore & export", "Explore & export", "🔎"),
-    PageSpec("data", "pages/data.py", "Data & method", "Data & method", "📚"),
+    PageSpec("data", "pages/data.py", "Data & method", "Data & method", "📚", permalink=False),
 )
 # "/" opens this page (app.py forwards it, query string and all).
 HOME: Final = PAGES[0]

@@ -149,6 +149,8 @@ def connect_reader(version_file: Path, *, threads: int | None = None) -> duckdb.
         "autoload_known_extensions": False,
         "memory_limit": READER_MEMORY_LIMIT,
         "temp_directory": str(reader_spill_dir()),
+        # Text as Arrow large_string, the form every export writer takes: no cast per batch.
+        "arrow_large_buffer_size": True,
     }
     if threads:
         config["threads"] = threads
@@ -335,6 +337,7 @@ def publish(
                 con.execute("set enable_progress_bar = $on", {"on": sys.stderr.isatty()})
                 con.execute("begin transaction")
                 con.execute(sql_text("schema"))
+                vocab.write_tables(con)  # validation checks the input against it
                 stage(con, number)
                 derive_status(con)
                 con.execute(

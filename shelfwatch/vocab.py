@@ -1,8 +1,9 @@
 """The vocabulary of the data: statuses, kinds of source, confidences, and the rule's constants.
 
-One home for each term. Publishing writes the ranked terms into every store version
-(``status_vocab``, ``source_kind_vocab``, ``confidence_vocab``), so the SQL reads "sold" and the
-ranks from these same definitions instead of spelling them again; the Data & method page and
+One home for each term. Publishing writes the terms into every store version
+(``status_vocab``, ``source_kind_vocab``, ``confidence_vocab``, ``channel_vocab``,
+``event_kind_vocab``), so the SQL validates input and reads "sold", the ranks and the defaults
+from these same definitions instead of spelling them again; the Data & method page and
 the charts read their labels, colours and meanings from here too. docs/design.md is the rule.
 """
 
@@ -91,11 +92,14 @@ CONFIDENCES: Final = (
     Ranked("medium", 2, "Credible but indirect or approximately dated (the default)."),
     Ranked("low", 1, "Weak or second-hand; kept so that it can be checked and weighed."),
 )
+# How strongly a chart draws evidence of each confidence (weaker is fainter, never hidden).
+CONFIDENCE_OPACITY: Final = {"high": 1.0, "medium": 0.7, "low": 0.45}
 SOURCE_KIND_NAMES: Final = tuple(k.name for k in SOURCE_KINDS)
 CONFIDENCE_NAMES: Final = tuple(c.name for c in CONFIDENCES)
 DEFAULT_SOURCE_KIND: Final = "news_report"
 DEFAULT_CONFIDENCE: Final = "medium"
 CHANNELS: Final = ("all", "store", "online", "marketplace")
+DEFAULT_CHANNEL: Final = "all"
 EVENT_KINDS: Final = ("regulatory", "reporting", "legal", "context")
 
 # The status rule's constants (docs/design.md, "The status rule").
@@ -116,7 +120,8 @@ def status_label(status: str | None) -> str:
 
 
 def write_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Write the ranked vocabulary into a store version being published (the SQL joins it)."""
+    """Write the vocabulary into a store version being published: validation checks input
+    against it and the derivations join it, so no SQL spells a term list or a rank."""
     con.execute(
         "create or replace table status_vocab "
         "(status varchar not null, sold boolean not null, position integer not null)"
@@ -125,15 +130,28 @@ def write_tables(con: duckdb.DuckDBPyConnection) -> None:
         "insert into status_vocab values (?, ?, ?)",
         [(s.name, s.sold, i) for i, s in enumerate(STATUSES, start=1)],
     )
-    for table, column, terms in (
-        ("source_kind_vocab", "source_kind", SOURCE_KINDS),
-        ("confidence_vocab", "confidence", CONFIDENCES),
+    for table, column, terms, default in (
+        ("source_kind_vocab", "source_kind", SOURCE_KINDS, DEFAULT_SOURCE_KIND),
+        ("confidence_vocab", "confidence", CONFIDENCES, DEFAULT_CONFIDENCE),
     ):
         con.execute(
             f"create or replace table {table} "  # noqa: S608 - names are constants above
-            f"({column} varchar not null, rank integer not null)"
+            f"({column} varchar not null, rank integer not null, is_default boolean not null, "
+            "position integer not null)"
         )
         con.executemany(
-            f"insert into {table} values (?, ?)",  # noqa: S608 - constant table name
-            [(t.name, t.rank) for t in terms],
+            f"insert into {table} values (?, ?, ?, ?)",  # noqa: S608 - constant table name
+            [(t.name, t.rank, t.name == default, i) for i, t in enumerate(terms, start=1)],
+        )
+    for table, column, names, default in (
+        ("channel_vocab", "channel", CHANNELS, DEFAULT_CHANNEL),
+        ("event_kind_vocab", "kind", EVENT_KINDS, None),
+    ):
+        con.execute(
+            f"create or replace table {table} "  # noqa: S608 - names are constants above
+            f"({column} varchar not null, is_default boolean not null, position integer not null)"
+        )
+        con.executemany(
+            f"insert into {table} values (?, ?, ?)",  # noqa: S608 - constant table name
+            [(name, name == default, i) for i, name in enumerate(names, start=1)],
         )

@@ -35,3 +35,26 @@ def test_a_removed_version_file_is_a_message_on_every_page(
     assert not at.exception
     messages = [e.value for e in at.error]
     assert any("Could not read the published data (v000001.duckdb)" in m for m in messages)
+
+
+@pytest.mark.parametrize("spec", site.PAGES, ids=lambda spec: spec.url_path)
+def test_the_frame_draws_heading_notices_and_permalink_once(
+    monkeypatch, seed_store: Path, spec: site.PageSpec
+):
+    monkeypatch.setenv("SHELFWATCH_STORE", str(seed_store))
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
+    at.switch_page(spec.script)
+    at.query_params["brand"] = "nonesuch"
+    at.query_params["stale"] = "soon"
+    at.run()
+    assert not at.exception and not at.error
+    assert [title.value for title in at.title] == [spec.heading]
+    notices = [info.value for info in at.info]
+    assert sum("nonesuch" in notice for notice in notices) == 1
+    assert sum("stale=" in notice for notice in notices) == 1
+    # Rejected values leave the address bar; the permalink is under the page unless it has none.
+    assert at.query_params.get("brand") != "nonesuch" and "stale" not in at.query_params
+    links = [c.value for c in at.caption if c.value.startswith("Permalink to this exact view")]
+    assert len(links) == (1 if spec.permalink else 0)
+    if spec.permalink:
+        assert "nonesuch" not in at.code[-1].value and "v=1" in at.code[-1].value

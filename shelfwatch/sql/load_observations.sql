@@ -17,10 +17,12 @@ final as (
         trim(s.status) as status,
         trim(s.effective_on)::date as effective_on,
         trim(s.source_url) as source_url,
-        coalesce(clean(s.source_kind), 'news_report') as source_kind,
-        coalesce(clean(s.confidence), 'medium') as confidence,
+        coalesce(clean(s.source_kind), (select source_kind from source_kind_vocab where is_default))
+            as source_kind,
+        coalesce(clean(s.confidence), (select confidence from confidence_vocab where is_default))
+            as confidence,
         clean(s.reported_on)::date as reported_on,
-        coalesce(clean(s.channel), 'all') as channel,
+        coalesce(clean(s.channel), (select channel from channel_vocab where is_default)) as channel,
         nullif(s.quote, '') as quote,
         nullif(s.note, '') as note,
         clean(s.archive_url) as archive_url,

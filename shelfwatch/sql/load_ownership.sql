@@ -2,5 +2,7 @@
 -- claim_no keeps the file's order: "the later row" breaks the last tie between claims.
 insert into ownership
 select clean(brand_id), clean(company_id), trim(valid_from)::date, clean(valid_to)::date,
-       trim(source_url), coalesce(clean(confidence), 'medium'), nullif(note, ''), _row + 1
+       trim(source_url),
+       coalesce(clean(confidence), (select confidence from confidence_vocab where is_default)),
+       nullif(note, ''), _row + 1
 from staged order by _row;

@@ -6,6 +6,10 @@ create or replace temp macro is_iso_date(v) as
     regexp_full_match(trim(v), '\d{4}-\d{2}-\d{2}') and try_cast(trim(v) as date) is not null;
 create or replace temp macro is_http_url(v) as
     regexp_full_match(trim(v), 'https?://[^\s/?#]+[^\s]*', 'i');
+-- A vocabulary's terms as a message lists them: 'a, b or c'.
+create or replace temp macro one_of(terms) as
+    case when len(terms) < 2 then coalesce(terms[1], '')
+         else array_to_string(terms[1:len(terms) - 1], ', ') || ' or ' || terms[len(terms)] end;
 create or replace temp macro shown(v) as
     '''' || left(replace(replace(trim(v), chr(10), ' '), chr(13), ' '), 60) || '''';
 -- Control characters (C0 but NUL, which is refused as binary; DEL; C1) and the bidi marks,

@@ -20,9 +20,10 @@ problems as (
     from rows_in where blank(kind)
     union all
     select _row, 'kind', 'unknown kind ' || shown(kind)
-        || ' (expected regulatory, reporting, legal or context)', null
+        || ' (expected ' || (select one_of(list(kind order by position)) from event_kind_vocab)
+        || ')', null
     from rows_in
-    where not blank(kind) and trim(kind) not in ('regulatory', 'reporting', 'legal', 'context')
+    where not blank(kind) and trim(kind) not in (select kind from event_kind_vocab)
     union all
     select _row, 'url', 'not an http(s) URL: ' || shown(url), null
     from rows_in where not blank(url) and not has_unsafe_char(url) and not is_http_url(url)

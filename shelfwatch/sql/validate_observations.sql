@@ -23,7 +23,7 @@ suspects as (
     from joined
     where not known_retailer
        or not known_brand
-       or coalesce(trim(status) not in ('stocked', 'exiting', 'unavailable', 'removed'), true)
+       or coalesce(trim(status) not in (select status from status_vocab), true)
        or not coalesce(
            is_iso_date(effective_on)
                and try_cast(trim(effective_on) as date) between $earliest::date and $today::date,
@@ -31,15 +31,16 @@ suspects as (
        )
        or not coalesce(is_http_url(source_url), false)
        or has_unsafe_char(source_url)
-       or coalesce(trim(source_kind) not in
-           ('', 'statement', 'listing_check', 'legal_filing', 'news_report', 'brand_claim'), false)
-       or coalesce(trim(confidence) not in ('', 'high', 'medium', 'low'), false)
+       or (not blank(source_kind)
+           and trim(source_kind) not in (select source_kind from source_kind_vocab))
+       or (not blank(confidence)
+           and trim(confidence) not in (select confidence from confidence_vocab))
        or (not blank(reported_on) and not coalesce(
            is_iso_date(reported_on)
                and try_cast(trim(reported_on) as date) between $earliest::date and $today::date,
            false
        ))
-       or coalesce(trim(channel) not in ('', 'all', 'store', 'online', 'marketplace'), false)
+       or (not blank(channel) and trim(channel) not in (select channel from channel_vocab))
        or (not blank(archive_url) and not coalesce(is_http_url(archive_url), false))
        or has_unsafe_char(archive_url)
 ),
@@ -64,9 +65,10 @@ checked as (
             end,
             case
                 when blank(s.status) then {'c': 'status', 'm': 'required value is empty'}
-                when trim(s.status) not in ('stocked', 'exiting', 'unavailable', 'removed')
+                when trim(s.status) not in (select status from status_vocab)
                     then {'c': 'status', 'm': 'unknown status ' || shown(s.status)
-                        || ' (expected stocked, exiting, unavailable or removed)'}
+                        || ' (expected ' || (select one_of(list(status order by position))
+                                             from status_vocab) || ')'}
             end,
             case
                 when blank(s.effective_on) then {'c': 'effective_on', 'm': 'required value is empty'}
@@ -88,16 +90,18 @@ checked as (
                     'm': 'not an http(s) URL: ' || shown(s.source_url)}
             end,
             case
-                when not blank(s.source_kind) and trim(s.source_kind) not in
-                    ('statement', 'listing_check', 'legal_filing', 'news_report', 'brand_claim')
+                when not blank(s.source_kind)
+                    and trim(s.source_kind) not in (select source_kind from source_kind_vocab)
                     then {'c': 'source_kind', 'm': 'unknown source_kind ' || shown(s.source_kind)
-                        || ' (expected statement, listing_check, legal_filing, news_report or '
-                        || 'brand_claim)'}
+                        || ' (expected ' || (select one_of(list(source_kind order by position))
+                                             from source_kind_vocab) || ')'}
             end,
             case
-                when not blank(s.confidence) and trim(s.confidence) not in ('high', 'medium', 'low')
+                when not blank(s.confidence)
+                    and trim(s.confidence) not in (select confidence from confidence_vocab)
                     then {'c': 'confidence', 'm': 'unknown confidence ' || shown(s.confidence)
-                        || ' (expected high, medium or low)'}
+                        || ' (expected ' || (select one_of(list(confidence order by position))
+                                             from confidence_vocab) || ')'}
             end,
             case
                 when blank(s.reported_on) then null
@@ -111,9 +115,10 @@ checked as (
             end,
             case
                 when not blank(s.channel)
-                    and trim(s.channel) not in ('all', 'store', 'online', 'marketplace')
+                    and trim(s.channel) not in (select channel from channel_vocab)
                     then {'c': 'channel', 'm': 'unknown channel ' || shown(s.channel)
-                        || ' (expected all, store, online or marketplace)'}
+                        || ' (expected ' || (select one_of(list(channel order by position))
+                                             from channel_vocab) || ')'}
             end,
             case
                 when has_unsafe_char(s.archive_url) then {'c': 'archive_url',

@@ -42,8 +42,10 @@ problems as (
     from rows_in where not blank(source_url) and not has_unsafe_char(source_url) and not is_http_url(source_url)
     union all
     select _row, 'confidence', 'unknown confidence ' || shown(confidence)
-        || ' (expected high, medium or low)', null
-    from rows_in where not blank(confidence) and trim(confidence) not in ('high', 'medium', 'low')
+        || ' (expected ' || (select one_of(list(confidence order by position))
+                             from confidence_vocab) || ')', null
+    from rows_in
+    where not blank(confidence) and trim(confidence) not in (select confidence from confidence_vocab)
     union all
     select _row, 'valid_from', 'date ' || shown(valid_from) || ' is before '
         || strftime($earliest::date, '%Y-%m-%d') || ': check the year', null

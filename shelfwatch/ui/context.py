@@ -1,25 +1,29 @@
 """The shared frame of every page: data version, as-of date, URL-bound filters, permalinks.
 
-Every page calls :func:`current` first (it draws the shared sidebar and returns the
-:class:`View`), then the ``*_filter`` helpers for its URL-bound widgets, and :func:`finish`
-last. Each helper records the canonical value it accepted in ``View.bound``; :func:`finish`
-drops every other parameter from the URL, so a rejected, repeated or unknown value never
-survives into the address bar, the permalink or a citation.
+``app.py`` runs every page through :func:`run_page`, which opens the frame and closes it once
+the page is done. A page calls :func:`current` first (it draws the shared sidebar, the page's
+heading from the registry and a place for notices, and returns the :class:`View`), then the
+``*_filter`` helpers for its URL-bound widgets, and :func:`stop` if it ends early. Each helper
+records the value it accepted in ``View.chosen`` (read back as :meth:`View.filters`) and its
+canonical text in ``View.bound``; closing the frame shows the notices, drops every other
+parameter from the URL, so a rejected, repeated or unknown value never survives into the
+address bar, the permalink or a citation, and shows the permalink.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from shelfwatch import store, urlstate, vocab
+from shelfwatch import site, store, urlstate, vocab
+from shelfwatch.filters import Filters, is_filter_param
 from shelfwatch.ui import data
 
 # Before any observation a pair simply has no data; let users look that far back.
@@ -48,6 +52,8 @@ class View:
     any_claim: bool = False
     # URL parameter -> the canonical text a widget accepted this run (what the link keeps).
     bound: dict[str, str] = field(default_factory=dict)
+    # URL parameter -> the value a widget holds this run (a default too: what the page shows).
+    chosen: dict[str, object] = field(default_factory=dict)
     # Where a page puts its own sidebar widgets: under the as-of date, above the rule settings.
     page_sidebar: object = None
 
@@ -57,6 +63,17 @@ class View:
 
     def query(self, name: str, **params: object) -> pd.DataFrame:
         return data.run(self.path, name, params)
+
+    def filters(self) -> Filters:
+        """What the widgets of this page hold, as the value queries, exports and links use."""
+        return Filters.from_url_values(
+            {
+                **self.chosen,
+                "as_of": self.as_of,
+                "stale": self.stale_after,
+                "claims": self.any_claim,
+            }
+        )
 
 
 def _raw_params(notices: list[str]) -> dict[str, str]:
@@ -73,8 +90,11 @@ def _raw_params(notices: list[str]) -> dict[str, str]:
     return raw
 
 
-def set_param(view: View, name: str, value: object) -> None:
-    """Write a widget's value into the URL (None/empty removes it) and keep it in the link."""
+def set_param(view: View, name: str, value: object, *, chosen: object = None) -> None:
+    """Write a widget's value into the URL (None/empty removes it) and keep it in the link.
+    ``chosen`` is the value the page uses when it differs from what the link keeps (a date
+    left out of the link while it holds its default)."""
+    view.chosen[name] = value if chosen is None else chosen
     text = urlstate.format_value(value)
     if text is None:
         view.bound.pop(name, None)
@@ -219,27 +239,54 @@ def _claims_setting(view: View) -> bool:
     return bool(any_claim)
 
 
+@dataclass
+class _Frame:
+    """The frame of one run of one page: opened by :func:`run_page`, closed once."""
+
+    spec: site.PageSpec | None
+    view: View | None = None
+    notices: object = None
+    closed: bool = False
+
+
+_FRAME: ContextVar[_Frame | None] = ContextVar("shelfwatch_frame", default=None)
+
+
 def current() -> View:
     """The shared frame for the page being run: call once at the top of every page.
 
-    Each page draws the shared sidebar itself rather than app.py, so the frame is the same
-    however the page script is started (st.navigation, AppTest, a rerun of the page alone).
+    Draws the shared sidebar, the page's heading (from the registry) and the place where
+    the notices go once every URL value has been read. Each page draws the frame itself
+    rather than app.py, so it is the same however the page script is started (st.navigation,
+    AppTest, a rerun of the page alone).
     """
     if PagesManager.uses_pages_directory:
         # A fresh server whose first request was a direct page link runs that page on its own,
-        # Streamlit's legacy pages/ mode, until some run calls st.navigation. Switch the
-        # process to app.py's navigation and rerun, so every page always has the app's frame.
+        # Streamlit's legacy pages/ mode, until some run calls st.navigation: no public API
+        # says which mode a run is in or switches it. Switch the process to app.py's
+        # navigation and rerun, so every page always has the app's frame
+        # (tests/browser/test_direct_links.py opens each page first on a fresh server).
         PagesManager.uses_pages_directory = False
         st.rerun()
+    # Outside run_page (a page script run on its own) the frame is never closed for it.
+    frame = _FRAME.get() or _Frame(spec=None)
     view = sidebar()
     if view is None:
         st.stop()
+    if frame.spec is not None:
+        st.title(frame.spec.heading)
+    frame.view = view
+    frame.notices = st.container()
     return view
 
 
 def run_page(page) -> None:
-    """Run the page app.py's navigation chose, inside the frame's error boundary: a data
-    version that cannot be read ends the page with a message, never a traceback."""
+    """Run the page app.py's navigation chose inside its frame: heading and notices at the
+    top, the permalink at the bottom, and an error boundary: a data version that cannot be
+    read ends the page with a message, never a traceback."""
+    spec = next((s for s in site.PAGES if s.url_path == page.url_path), None)
+    frame = _Frame(spec=spec)
+    token = _FRAME.set(frame)
     try:
         page.run()
     except data.DataUnavailable as exc:
@@ -248,24 +295,39 @@ def run_page(page) -> None:
             "it persists, tell the maintainers what you did and the message below."
         )
         st.text(str(exc))  # plain text: the message may quote data
+    else:
+        _close(frame)
+    finally:
+        _FRAME.reset(token)
 
 
-def show_notices(view: View) -> None:
-    # Notices quote URL text: escape it so a crafted link cannot inject Markdown.
-    for notice in view.params.notices:
-        st.info(urlstate.escape_markdown(notice), icon="ℹ️")
+def stop() -> None:
+    """End the page here, closing its frame (notices, URL, permalink) first."""
+    frame = _FRAME.get()
+    if frame is not None:
+        _close(frame)
+    st.stop()
 
 
-def finish(view: View, *, link: bool = True) -> None:
-    """Close the page: drop every URL parameter no widget accepted, then show the permalink."""
+def _close(frame: _Frame) -> None:
+    if frame.closed or frame.view is None:
+        return
+    frame.closed = True
+    view = frame.view
+    with frame.notices:
+        # Notices quote URL text: escape it so a crafted link cannot inject Markdown.
+        for notice in view.params.notices:
+            st.info(urlstate.escape_markdown(notice), icon="ℹ️")
+    # Drop every URL parameter no widget accepted.
     for key in list(st.query_params):
         if key not in view.bound or st.query_params.get_all(key) != [view.bound[key]]:
             if key in view.bound:
                 st.query_params[key] = view.bound[key]
             else:
                 del st.query_params[key]
-    if link:
-        show_permalink(view)
+    if frame.spec is None or frame.spec.permalink:
+        st.caption("Permalink to this exact view (data version pinned):")
+        st.code(permalink(view), language=None)
 
 
 def _initial(key: str, value: object) -> None:
@@ -331,7 +393,7 @@ def date_filter(
     value = value or default
     if isinstance(follows, str) and not st.session_state.get(pinned_key):
         target.caption(follows)
-    set_param(view, name, value if keep_default_in_url or value != default else None)
+    set_param(view, name, value if keep_default_in_url or value != default else None, chosen=value)
     return value
 
 
@@ -465,15 +527,12 @@ def choice_filter(
 
 
 def permalink(view: View, extra: Iterable[tuple[str, str]] = ()) -> str:
-    """This exact view as a link: the accepted parameters plus the pinned data version."""
-    params = dict(view.bound)
-    params["v"] = str(view.version)
-    params["as_of"] = view.as_of.isoformat()
-    params.update(dict(extra))
+    """This exact view as a link: its filters, the page's own parameters and the pinned
+    data version (:meth:`Filters.permalink`, the one canonical form)."""
+    # From what the link keeps (bound), not what the widgets hold: a window's open ends
+    # stay out of the link while they hold their defaults.
+    linked, _ = Filters.from_url(view.bound, {})
+    own = {key: text for key, text in view.bound.items() if not is_filter_param(key)}
+    own.update(dict(extra))
     base = str(st.context.url or "").split("?", 1)[0]
-    return f"{base}?{urlencode(sorted(params.items()))}"
-
-
-def show_permalink(view: View) -> None:
-    st.caption("Permalink to this exact view (data version pinned):")
-    st.code(permalink(view), language=None)
+    return linked.permalink(base, view.version, own)
