@@ -21,9 +21,12 @@ EXPOSURE_ROWS = 1_000
 RELISTING_ROWS = 1_000
 # Short card titles (the query's labels are long); the help says exactly what is counted.
 KPI_CARDS = {
-    "pairs_sold": ("Pairs sold", "Retailer × brand pairs whose status is stocked or exiting."),
-    "pairs_not_sold": ("Pairs not sold", "Pairs whose status is removed or unavailable."),
-    "relistings": ("Re-listings", "Times a removed or unavailable pair was sold again, so far."),
+    "pairs_sold": ("Pairs sold", f"Retailer × brand pairs whose status is {vocab.SOLD_WORDS}."),
+    "pairs_not_sold": ("Pairs not sold", f"Pairs whose status is {vocab.NOT_SOLD_WORDS}."),
+    "relistings": (
+        "Re-listings",
+        f"Times a pair that was {vocab.NOT_SOLD_WORDS} was sold again, so far.",
+    ),
     "exposed_retailers": (
         "Retailers exposed",
         "Retailers selling at least one brand whose parent company is on a designation list on "
@@ -306,7 +309,7 @@ st.subheader(f"Re-listings up to {view.as_of:%Y-%m-%d}")
 scope = view.filters()
 relistings = view.query("relistings", **scope.query_params("relistings", max_rows=RELISTING_ROWS))
 if relistings.empty:
-    st.info("No pair was sold again after being removed or unavailable, up to this date.")
+    st.info(f"No pair was sold again after being {vocab.NOT_SOLD_WORDS}, up to this date.")
 else:
     st.caption(
         "A pair removed (or unavailable) and later sold again, newest first, with the source of "
@@ -355,7 +358,7 @@ else:
         alt=f"Retailers selling each of {len(brand_ids)} brands per {grain}, with events.",
     )
     st.caption(
-        f"Retailers selling (stocked or exiting) on the first day of each {grain}, for the "
+        f"Retailers selling ({vocab.SOLD_WORDS}) on the first day of each {grain}, for the "
         "brands of the grid. Dotted lines mark regulatory, reporting, legal and other events: "
         "hover the ▼ markers for their titles."
     )

@@ -1,6 +1,6 @@
 -- coverage_over_time: for each brand with any observation and each period of $grain from
 -- date_trunc($grain, $start) to $end, the number of retailers whose status on the period's
--- first day is sold (stocked or exiting); 0 when none.
+-- first day is sold (status_vocab.sold); 0 when none.
 -- Computed as +1/-1 deltas at the boundaries of sold intervals (bucketed to the period that
 -- first sees them), a running sum per brand, and an ASOF join of the periods onto it: never
 -- intervals × periods.

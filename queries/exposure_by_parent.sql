@@ -1,6 +1,6 @@
 -- exposure_by_parent: who sells brands of designated parents on $as_of. One row per retailer ×
 -- brand × parent company × designation list where the retailer's status on $as_of is sold
--- (stocked or exiting) and the company is the brand's parent on $as_of, designated on that
+-- (status_vocab.sold) and the company is the brand's parent on $as_of, designated on that
 -- list on $as_of. The parent is the one the strongest ownership claim names (docs/design.md,
 -- "Ownership"); with $any_claim, every company a claim covering $as_of names. A pair on stale
 -- evidence still counts, marked stale.

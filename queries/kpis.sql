@@ -1,8 +1,8 @@
 -- kpis: headline numbers on $as_of and on the comparison date $compare, one row per metric in a
 -- fixed order:
---   pairs_sold         pairs whose status is stocked or exiting;
+--   pairs_sold         pairs whose status is a sold one (status_vocab.sold);
 --   pairs_sold_stale   of those, pairs whose evidence is older than $stale_after days;
---   pairs_not_sold     pairs whose status is removed or unavailable;
+--   pairs_not_sold     pairs whose status is a not-sold one;
 --   pairs_with_data    pairs with any observation up to the date (sold + not sold);
 --   relistings         times a not-sold run was followed by a sold one, on or before the date;
 --   exposed_retailers  distinct retailers with a sold pair whose brand's parent (the strongest
@@ -39,7 +39,7 @@ metrics as (
     select * from (values
         (1, 'pairs_sold', 'Retailer × brand pairs sold'),
         (2, 'pairs_sold_stale', 'Pairs sold on stale evidence'),
-        (3, 'pairs_not_sold', 'Pairs removed or unavailable'),
+        (3, 'pairs_not_sold', 'Pairs not sold'),
         (4, 'pairs_with_data', 'Pairs with data'),
         (5, 'relistings', 'Re-listings so far'),
         (6, 'exposed_retailers', 'Retailers selling brands of listed parents'),

@@ -1,5 +1,5 @@
--- relistings: every place where a not-sold run (removed or unavailable) of a retailer × brand
--- pair is directly followed by a sold one (stocked or exiting), with the evidence of both
+-- relistings: every place where a not-sold run (status_vocab.sold false) of a retailer × brand
+-- pair is directly followed by a sold one, with the evidence of both
 -- sides: the observation that opened the not-sold run and the one that opened the sold run.
 -- Read from relisting_events, kept at publish (shelfwatch/sql/derive_relistings.sql).
 -- Parameters:

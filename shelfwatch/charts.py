@@ -377,7 +377,7 @@ def changes_summary_chart(summary: pd.DataFrame) -> go.Figure:
                 name=title,
                 legendgroup=view,
                 marker={
-                    "color": "#BBBBBB",
+                    "color": vocab.NEUTRAL,
                     "line": {"color": "#1A1A1A", "width": 1},
                     "pattern": _VIEW_PATTERN[view],
                 },

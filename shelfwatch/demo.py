@@ -72,33 +72,38 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split("|"))
 
 
-# One quote pool per status (same length each, so status * len + k indexes the flat pool).
-# Commas, double quotes and non-ASCII on purpose: they exercise CSV quoting and UTF-8.
-_QUOTES = (
-    (
+# One quote pool per status the demo writes, by name (same length each, so status * len + k
+# indexes the flat pool, built in vocabulary order). Commas, double quotes and non-ASCII on
+# purpose: they exercise CSV quoting and UTF-8.
+_QUOTES_BY_STATUS = {
+    "stocked": (
         '"We continue to carry the full range," a spokesperson said.',
         'Product page shows "In stock" and "Add to cart", ships in 2-3 days.',
         'Store associate: "we just got a new shipment, aisle 14."',
         "Listed in the weekly circular, p. 7, at $49.99.",
     ),
-    (
+    "exiting": (
         '"We will sell through remaining inventory, then discontinue the line," the retailer said.',
         'Clearance tag: "Final sale, no returns", 40 % off.',
         "Memo to suppliers: purchase orders end after the current quarter.",
         '"We are phasing out these products," a spokesperson said, declining to give a date.',
     ),
-    (
+    "unavailable": (
         'Product page reads "Currently unavailable", no restock date.',
         "Listed online, but no store in the sample had it in stock.",
         'Search finds the listing; "Add to cart" is disabled.',
         "Réponse du service client : « temporairement indisponible ».",
     ),
-    (
+    "removed": (
         '"We have made the decision to remove these products," a spokesperson said.',
         'Listing returns "Page not found"; search shows no results for the brand.',
         "Filing says the retailer ceased purchases, effective immediately.",
         '"No longer sold here," the store manager said, "corporate pulled it."',
     ),
+}
+# A status the demo never writes gets blanks: its slots exist, so the indexes still hold.
+_QUOTES = tuple(
+    _QUOTES_BY_STATUS.get(name, ("",) * len(_QUOTES_BY_STATUS["stocked"])) for name in STATUSES
 )
 _NOTES = (
     "synthetic demo row",

@@ -60,13 +60,15 @@ STATUSES: Final = (
     Status("removed", False, "Removed", "✕", "#D55E00", "The retailer does not sell the brand."),
 )
 NO_DATA: Final = "no data"
+# Neutral grey: no data, and legend keys that stand for no status.
+NEUTRAL: Final = "#BBBBBB"
 # Neutral grey and a dash: visibly "we know nothing", never mistaken for removed.
 NO_DATA_STATUS: Final = Status(
     NO_DATA,
     None,
     "No data",
     "–",
-    "#BBBBBB",
+    NEUTRAL,
     "No observation of the pair up to that date. Never shown as stocked or removed: we simply "
     "do not know.",
 )
@@ -111,6 +113,15 @@ assert all(k.rank < STRENGTH_BASE for k in SOURCE_KINDS)
 # No input date lies before this one: an earlier year is a typo (year 1 once crashed the
 # pages' date pickers). Observations may not lie after the day of the ingest either.
 EARLIEST_INPUT_DATE: Final = dt.date(1900, 1, 1)
+
+
+def _one_of(words: tuple[str, ...]) -> str:
+    return words[0] if len(words) < 2 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+# "stocked or exiting", "unavailable or removed": what "sold" means, for the page texts.
+SOLD_WORDS: Final = _one_of(SOLD)
+NOT_SOLD_WORDS: Final = _one_of(NOT_SOLD)
 
 
 def status_label(status: str | None) -> str:

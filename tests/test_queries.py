@@ -1144,7 +1144,7 @@ def test_kpis_with_a_comparison_date(mini_con):
     assert kpis(mini_con, "2021-11-30", "2021-06-01") == [
         ("pairs_sold", "Retailer × brand pairs sold", 2, 3, -1),
         ("pairs_sold_stale", "Pairs sold on stale evidence", 1, 1, 0),
-        ("pairs_not_sold", "Pairs removed or unavailable", 3, 0, 3),
+        ("pairs_not_sold", "Pairs not sold", 3, 0, 3),
         ("pairs_with_data", "Pairs with data", 5, 3, 2),
         ("relistings", "Re-listings so far", 0, 0, 0),
         ("exposed_retailers", "Retailers selling brands of listed parents", 2, 3, -1),
@@ -1158,7 +1158,7 @@ def test_kpis_without_a_comparison_date(mini_con):
     assert kpis(mini_con, "2023-06-01", None) == [
         ("pairs_sold", "Retailer × brand pairs sold", 2, None, None),
         ("pairs_sold_stale", "Pairs sold on stale evidence", 1, None, None),
-        ("pairs_not_sold", "Pairs removed or unavailable", 3, None, None),
+        ("pairs_not_sold", "Pairs not sold", 3, None, None),
         ("pairs_with_data", "Pairs with data", 5, None, None),
         ("relistings", "Re-listings so far", 1, None, None),
         ("exposed_retailers", "Retailers selling brands of listed parents", 1, None, None),

@@ -1,5 +1,5 @@
--- relisting_events: every re-listing — a not-sold run (removed or unavailable) of a pair
--- directly followed by a sold one (stocked or exiting) — with the evidence of both sides: the
+-- relisting_events: every re-listing — a not-sold run (status_vocab.sold false) of a pair
+-- directly followed by a sold one — with the evidence of both sides: the
 -- observation that opened the not-sold run and the one that opened the sold run. Kept at
 -- publish so "re-listings up to D" (the Overview, on every date change) is a filtered scan of
 -- a small table, and the headline count reads the same rows. Reads status_intervals,
