@@ -7,7 +7,7 @@ SEED := $(wildcard data/*.csv)
 # The store schema and derived tables come from these: rebuild when they change too.
 STORE_SQL := $(wildcard shelfwatch/sql/*.sql) shelfwatch/vocab.py shelfwatch/store.py
 
-.PHONY: run test lint format bench store clean docs
+.PHONY: run test check lint format bench store clean docs
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,12 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy  # the core package (pyproject.toml's [tool.mypy])
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/test_layering.py  # the layering contracts
+
+# The inner loop: lint, then every test but the browser's, on two workers.
+check: lint
+	$(PY) -m pytest -q -p no:cacheprovider -m "not browser" -n 2
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff format .

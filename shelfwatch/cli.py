@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 import duckdb
@@ -146,7 +146,7 @@ class _Progress:
     """A progress bar while large files are read; small files stay quiet."""
 
     def __init__(self) -> None:
-        self._bar = None
+        self._bar: Any = None  # click's ProgressBar, a private class
         self._done = 0
 
     def __call__(self, phase: str, done: int, total: int) -> None:

@@ -35,6 +35,13 @@ import pyarrow.compute as pc
 from shelfwatch import vocab
 
 FIRST_DAY = datetime.date(2015, 1, 1)
+
+
+def _f32(*edges: float) -> np.ndarray:
+    """Cumulative probabilities as float32, compared with float32 uniforms."""
+    return np.array(edges, dtype=np.float32)
+
+
 _EPOCH = datetime.date(1970, 1, 1)
 
 # The header line of each input file, exactly as written (docs/design.md, "Data model").
@@ -725,7 +732,7 @@ def _observation_chunk(
     # Status: phases alternating sold / not sold; a phase changes at a date with a per-pair rate.
     rate = rng.uniform(0.01, 0.10, n_pairs)
     flip = (rng.random(n_groups) < rate[group_pair]) & (group_rank > 0)
-    phase = np.cumsum(flip)
+    phase = np.cumsum(flip, dtype=np.int64)
     phase -= phase[pair_first_group][group_pair]
     phase += (rng.random(n_pairs) < 0.1)[group_pair]  # some histories start with "not sold"
     sold = phase % 2 == 0
@@ -754,22 +761,22 @@ def _observation_chunk(
     # Categorical draws by thresholds on one uniform (cumulative shares, last category implied).
     kind = np.where(
         secondary,
-        np.searchsorted(np.float32([0.15, 0.4, 0.5, 0.8]), u[1]),  # more news, brand claims
-        np.searchsorted(np.float32([0.15, 0.6, 0.65, 0.9]), u[1]),  # more listing checks
+        np.searchsorted(_f32(0.15, 0.4, 0.5, 0.8), u[1]),  # more news, brand claims
+        np.searchsorted(_f32(0.15, 0.6, 0.65, 0.9), u[1]),  # more listing checks
     )
     confidence = np.where(
         disagree,
-        np.searchsorted(np.float32([0.05, 0.35]), u[2]),  # high 5 %, medium 30 %, low 65 %
+        np.searchsorted(_f32(0.05, 0.35), u[2]),  # high 5 %, medium 30 %, low 65 %
         np.where(
             secondary,
-            np.searchsorted(np.float32([0.3, 0.75]), u[2]),
-            np.searchsorted(np.float32([0.45, 0.9]), u[2]),
+            np.searchsorted(_f32(0.3, 0.75), u[2]),
+            np.searchsorted(_f32(0.45, 0.9), u[2]),
         ),
     )
     day = group_day[group_of_row]
     has_report = u[3] < 0.65
     reported = np.minimum(day + rng.geometric(0.15, n) - 1, days_total)
-    channel = np.searchsorted(np.float32([0.7, 0.8, 0.92]), u[4])
+    channel: np.ndarray = np.searchsorted(_f32(0.7, 0.8, 0.92), u[4])
     # Below its threshold a uniform is uniform again: reuse it to pick the quote / note.
     has_quote = u[5] < 0.2
     per_status = len(_QUOTES[0])

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from shelfwatch import exports, queries, store
 
@@ -92,7 +92,7 @@ class ExportJob:
         )
         try:
             with handle:
-                rows = self.write(fmt, handle, generated_at)
+                rows = self.write(fmt, cast(BinaryIO, handle), generated_at)
             os.replace(handle.name, target)
         except BaseException:
             Path(handle.name).unlink(missing_ok=True)

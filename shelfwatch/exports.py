@@ -62,7 +62,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO, Final, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, Final, TypeVar, cast
 
 import duckdb
 import numpy as np
@@ -518,7 +518,7 @@ def _read_ahead(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         while (item := ready.get()) is not _DONE:
             if isinstance(item, BaseException):
                 raise item
-            yield item  # type: ignore[misc]
+            yield item
     finally:
         stop.set()
         reader.join()
@@ -845,7 +845,7 @@ def write_xlsx(rows: Rows, out: BinaryIO, provenance: Provenance) -> int:
                 if value is None:
                     continue  # nothing written = a blank cell
                 if isinstance(value, str):
-                    value = neutralise_formula(value)
+                    value = cast(str, neutralise_formula(value))  # text in, text out
                     if len(value) > _XLSX_MAX_CELL:
                         value = value[: _XLSX_MAX_CELL - len(_XLSX_CUT)] + _XLSX_CUT
                         cut += 1
@@ -930,9 +930,12 @@ def _xlsx_writer(
         return lambda r, c, value: sheet.write_datetime(r, c, value, cell_format)
     if pa.types.is_timestamp(kind):
         cell_format = formats["timestamp"]
-        return lambda r, c, value: sheet.write_datetime(
-            r, c, value.replace(tzinfo=None), cell_format
-        )
+
+        def naive(r: int, c: int, value: object) -> object:
+            moment = cast(datetime.datetime, value)  # a timestamp column holds datetimes
+            return sheet.write_datetime(r, c, moment.replace(tzinfo=None), cell_format)
+
+        return naive
     return sheet.write_string
 
 

@@ -641,7 +641,7 @@ def _check_rows(
             name,
             problems,
         )
-    params = {"today": today, "earliest": vocab.EARLIEST_INPUT_DATE}
+    params: dict[str, object] = {"today": today, "earliest": vocab.EARLIEST_INPUT_DATE}
     _collect(con, f"validate_{role}", params, line_map, name, problems)
 
 

@@ -7,7 +7,7 @@ Each run uses its own cursor so one read-only connection can serve many threads.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -191,6 +191,7 @@ def stream_query(
         if not ranges:  # one run (also what gives an empty result its columns)
             yield cursor.sql(sql, params=bound or None).to_arrow_reader(BATCH_ROWS)
             return
+        assert keys is not None  # ranges come only from a query streamed by days
         first = cursor.sql(sql, params=_in_range(bound, keys, ranges[0])).to_arrow_reader(
             BATCH_ROWS
         )
@@ -216,7 +217,7 @@ def _ranged(
     keys: tuple[str, str],
     ranges: list[tuple[object, object]],
     first: pa.RecordBatchReader,
-) -> Iterator[pa.RecordBatch]:
+) -> Generator[pa.RecordBatch]:
     # $max_rows, where the query takes it, caps the rows of all ranges together: each range
     # is run with what is left of it.
     left = bound.get("max_rows")

@@ -144,7 +144,7 @@ def connect_reader(version_file: Path, *, threads: int | None = None) -> duckdb.
 
     Every connection to the same file in a process must use the same settings (DuckDB shares
     one instance per file), so every reader opens through here."""
-    config: dict[str, object] = {
+    config: dict[str, str | bool | int | float | list[str]] = {
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
         "memory_limit": READER_MEMORY_LIMIT,

@@ -154,15 +154,16 @@ def write_tables(con: duckdb.DuckDBPyConnection) -> None:
             f"insert into {table} values (?, ?, ?, ?)",  # noqa: S608 - constant table name
             [(t.name, t.rank, t.name == default, i) for i, t in enumerate(terms, start=1)],
         )
-    for table, column, names, default in (
+    plain: tuple[tuple[str, str, tuple[str, ...], str | None], ...] = (
         ("channel_vocab", "channel", CHANNELS, DEFAULT_CHANNEL),
         ("event_kind_vocab", "kind", EVENT_KINDS, None),
-    ):
+    )
+    for table, column, names, plain_default in plain:
         con.execute(
             f"create or replace table {table} "  # noqa: S608 - names are constants above
             f"({column} varchar not null, is_default boolean not null, position integer not null)"
         )
         con.executemany(
             f"insert into {table} values (?, ?, ?)",  # noqa: S608 - constant table name
-            [(name, name == default, i) for i, name in enumerate(names, start=1)],
+            [(name, name == plain_default, i) for i, name in enumerate(names, start=1)],
         )
