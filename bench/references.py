@@ -198,7 +198,12 @@ def coverage_over_time_pandas(
         right_on="effective_on",
         by="brand_id",
     )
-    coverage["retailers_selling"] = coverage["selling"].fillna(0).astype(np.int64)
+    # Before a brand's first observation there is no data (NULL), after it 0 when none sells.
+    first_seen = obs.groupby("brand_id")["effective_on"].min()
+    seen = coverage["period"] >= coverage["brand_id"].map(first_seen)
+    coverage["retailers_selling"] = (
+        coverage["selling"].fillna(0).astype("Int64").where(seen, pd.NA).astype("Int64")
+    )
     return coverage[COVERAGE_COLUMNS]
 
 
@@ -304,7 +309,8 @@ def coverage_over_time_polars(
     first = start or obs["effective_on"].min()
     last = end or obs["effective_on"].max()
     grid = (
-        obs.select(pl.col("brand_id").unique())
+        obs.group_by("brand_id")
+        .agg(first_seen=pl.col("effective_on").min())
         .join(pl.DataFrame({"period": periods(grain, first, last)}), how="cross")
         .sort("period")
     )
@@ -316,7 +322,12 @@ def coverage_over_time_polars(
             by="brand_id",
             check_sortedness=False,  # both sides sorted on the key just above
         )
-        .with_columns(retailers_selling=pl.col("selling").fill_null(0).cast(pl.Int64))
+        .with_columns(
+            # Before a brand's first observation: no data (NULL); after it 0 when none sells.
+            retailers_selling=pl.when(pl.col("period") >= pl.col("first_seen")).then(
+                pl.col("selling").fill_null(0).cast(pl.Int64)
+            )
+        )
         .select(COVERAGE_COLUMNS)
     )
 
@@ -330,8 +341,8 @@ def _normalise_column(values: pd.Series) -> pd.Series:
         return values.dt.strftime("%Y-%m-%d").astype(object).where(values.notna(), None)
     if pd.api.types.is_bool_dtype(values):
         return values.astype(bool).astype(object)
-    if pd.api.types.is_integer_dtype(values):
-        return values.astype("int64").astype(object)
+    if pd.api.types.is_integer_dtype(values):  # nullable (Int64) too: NULL stays None
+        return values.astype("Int64").astype(object).where(values.notna(), None)
     if values.dtype == object:  # e.g. datetime.date values
         values = values.map(_iso_if_date)
     return values.astype(object).where(values.notna(), None)

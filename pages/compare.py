@@ -78,10 +78,13 @@ elif window is not None:
             "Solid bars count every change in the window, hatched bars the net comparison of "
             "the two dates: a change with no net bar was undone inside the window."
         )
-        st.plotly_chart(
-            charts.changes_summary_chart(summary),
-            config={"displaylogo": False},
+        figure = charts.changes_summary_chart(summary)
+        st.plotly_chart(figure, config={"displaylogo": False}, key="changes_summary")
+        downloads.chart_downloads(
+            view,
+            figure,
             key="changes_summary",
+            title=f"Status changes between {start:%Y-%m-%d} and {end:%Y-%m-%d}",
         )
         total = differ if net else every
         if changes.empty:

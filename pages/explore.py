@@ -283,5 +283,8 @@ else:
         permalink=context.permalink(view),
     )
     downloads.download_buttons(offer, key="explore", rows=total)
+    downloads.pack_button(
+        offer, [downloads.coverage_for_pack(view, brands)], key="explore", rows=total
+    )
     st.caption("Suggested citation (each file carries its own):")
     st.code(offer.provenance().citation(), language=None, wrap_lines=True)

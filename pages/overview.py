@@ -11,10 +11,15 @@ import datetime as dt
 import streamlit as st
 
 from shelfwatch import charts, tables, urlstate, vocab
-from shelfwatch.ui import context, data, downloads, evidence
+from shelfwatch.ui import context, data, downloads, evidence, story
 
 TOP_MIN, TOP_DEFAULT, TOP_MAX = 5, 25, 60  # the heatmap never draws more than 60 × 60 cells
 CELL_KEYS = ("cell_retailer", "cell_brand")
+# Which events the coverage chart draws (URL parameter ``events``; ``all`` = every event).
+EVENT_SCOPES = {
+    "relevant": "About these brands and their owners",
+    "all": "Show every event",
+}
 # The exposure and re-listing tables are lists to read, not dumps: at scale they would hold
 # every sold pair; their downloads hold every row.
 EXPOSURE_ROWS = 1_000
@@ -142,10 +147,21 @@ def _cell_picker(view, retailers, brands) -> tuple[str, str] | None:
     return cell
 
 
+def _coverage_events(version_path, start, end, brand_ids, every_event: bool):
+    """The events the coverage chart draws and lists: those about its brands, their owners
+    (any ownership claim) or no brand in particular; every event when the reader asks."""
+    return data.run(
+        version_path,
+        "events_for_brands",
+        {"start": start, "end": end, "kinds": None, "brands": None if every_event else brand_ids},
+    )
+
+
 @st.cache_resource(max_entries=32, show_spinner=False)
-def _coverage_figure(version_path, grain, start, end, brand_ids):
-    """Built once per version and brands (nothing in it depends on the as-of date); one object
-    serves every session because st.plotly_chart copies a figure and never changes it."""
+def _coverage_figure(version_path, grain, start, end, brand_ids, every_event: bool):
+    """Built once per version, brands and events shown (nothing in it depends on the as-of
+    date); one object serves every session because st.plotly_chart copies a figure and never
+    changes it."""
     coverage = data.run(
         version_path,
         "coverage_over_time",
@@ -153,8 +169,30 @@ def _coverage_figure(version_path, grain, start, end, brand_ids):
     )
     if coverage.empty:
         return None
-    events = data.run(version_path, "events", {"start": start, "end": end, "kinds": None})
-    return charts.coverage_chart(coverage, events)
+    events = _coverage_events(version_path, start, end, brand_ids, every_event)
+    return charts.coverage_chart(coverage, events, end=end)
+
+
+def _events_table(events) -> None:
+    """The events the coverage chart draws: date, kind, title, what it is about, its source."""
+    if events.empty:
+        st.caption("No events recorded for these brands in this period.")
+        return
+    about = events["brand_name"].fillna(events["company_name"]).fillna("all brands")
+    downloads.show_table(
+        events.assign(kind_shown=events["kind"].map(vocab.event_kind_label), about=about),
+        {
+            "date": st.column_config.DateColumn("Date", format="YYYY-MM-DD"),
+            "kind_shown": "Kind",
+            "title": "Event",
+            "about": st.column_config.TextColumn(
+                "About", help="The brand or company the event names; “all brands” if neither."
+            ),
+            "url": "Source",
+        },
+        links=("url",),
+        key="coverage_events",
+    )
 
 
 view = context.current()
@@ -163,6 +201,11 @@ st.caption(
     "date, and the sources behind every status."
 )
 
+# --- Headline -------------------------------------------------------------------------------------
+# Drawn here, filled once the grid's filters below are read: the sentence speaks of its brands.
+headline_slot = st.container()
+story.show_featured(view)
+
 # --- Headline numbers ---------------------------------------------------------------------------
 compare = context.date_filter(
     view,
@@ -170,16 +213,17 @@ compare = context.date_filter(
     "Compare with",
     container=view.page_sidebar,
     default=max(_year_before(view.as_of), view.first_date),
-    help="The headline numbers show their change since this date. Until you set it, it "
+    help="The headline and its numbers show the change since this date. Until you set it, it "
     "follows the as-of date: a year before it, or the first date in the data.",
     follows="A year before the as-of date until you set it.",
 )
 kpis = view.query("kpis", **view.filters().query_params("kpis", compare=compare))
 counts = {kpi["metric"]: int(kpi["value"]) for kpi in kpis.to_dict("records")}
 cards = [kpi for kpi in kpis.to_dict("records") if kpi["metric"] in KPI_CARDS]
+open_card = story.chosen_card(view)
 for column, kpi in zip(st.columns(len(cards)), cards, strict=True):
     title, help_text = KPI_CARDS[kpi["metric"]]
-    with column.container(border=True):
+    with column.container(border=True, key=f"kpi_{kpi['metric']}"):
         st.metric(
             title,
             f"{int(kpi['value']):,}",
@@ -189,7 +233,10 @@ for column, kpi in zip(st.columns(len(cards)), cards, strict=True):
             help=help_text,
         )
         st.caption(_kpi_caption(kpi["metric"], counts, view))
+        story.card_button(kpi["metric"], int(kpi["value"]), current=open_card)
 st.caption(_coverage_line(counts, view))
+if open_card is not None:
+    story.show_card_list(view, open_card, counts.get(open_card, 0))
 
 # --- Status grid --------------------------------------------------------------------------------
 st.subheader(f"Who sells what on {view.as_of:%Y-%m-%d}")
@@ -228,6 +275,11 @@ brands = sorted(
     ((i, view.brand_names.get(i, i)) for i in brand_ids),
     key=lambda pair: (pair[1].casefold(), pair[0]),
 )
+with headline_slot:
+    story.show_headline(
+        view, compare=compare, brand_ids=brand_ids, chosen_retailers=chosen_retailers
+    )
+
 statuses = view.query(
     "status_grid",
     as_of=view.as_of,
@@ -271,7 +323,8 @@ elif statuses.empty:
         "No retailer × brand pair has data on this date. Choose a later “Status as of” date in "
         f"the sidebar: the data runs from {view.first_date:%Y-%m-%d} to {view.last_date:%Y-%m-%d}."
     )
-else:
+statuses_drawn = bool(retailers and brands) and not statuses.empty
+if statuses_drawn:
     figure = charts.status_heatmap(
         statuses,
         retailers,
@@ -289,6 +342,9 @@ else:
         alt=f"Status grid of {len(retailers)} retailers by {len(brands)} brands on "
         f"{view.as_of:%Y-%m-%d}; choose a cell below to read its status and evidence.",
     )
+    # Filled at the end of the page, once every parameter (cell, events) is bound: the
+    # images and the pack then carry the permalink of exactly this view.
+    grid_downloads = st.container()
 
 # --- Evidence of the chosen cell ----------------------------------------------------------------
 st.subheader("Evidence for one retailer × brand")
@@ -346,7 +402,16 @@ else:
 st.subheader("How many retailers sell each brand")
 start, end = view.first_date, view.last_date  # not the as-of date: the chart stays put
 grain = charts.coverage_grain(start, end)
-coverage = _coverage_figure(view.path, grain, start, end, tuple(brand_ids))
+events_shown = context.choice_filter(
+    view,
+    "events",
+    "Events on the chart",
+    tuple(EVENT_SCOPES),
+    default="relevant",
+    format_func=EVENT_SCOPES.get,
+)
+every_event = events_shown == "all"
+coverage = _coverage_figure(view.path, grain, start, end, tuple(brand_ids), every_event)
 if coverage is None:
     st.info("No coverage to show for these brands.")
 else:
@@ -357,11 +422,20 @@ else:
         config={"displayModeBar": False},
         alt=f"Retailers selling each of {len(brand_ids)} brands per {grain}, with events.",
     )
+    downloads.chart_downloads(
+        view,
+        coverage,
+        key="coverage",
+        title="How many retailers sell each brand",
+        filters=view.filters().provenance("brands", **({} if chosen_brands else {"top": top})),
+    )
     st.caption(
         f"Retailers selling ({vocab.SOLD_WORDS}) on the first day of each {grain}, for the "
-        "brands of the grid. Dotted lines mark regulatory, reporting, legal and other events: "
-        "hover the ▼ markers for their titles."
+        "brands of the grid; a gap in a line means no data yet (no retailer has an observation "
+        "of the brand by then), not zero. Dotted lines mark events, one marker shape per kind "
+        "(the legend says which): hover a marker for its titles; the table below lists them."
     )
+    _events_table(_coverage_events(view.path, start, end, tuple(brand_ids), every_event))
 
 # --- Exposure -----------------------------------------------------------------------------------
 st.subheader(f"Retailers selling brands of listed parent companies on {view.as_of:%Y-%m-%d}")
@@ -423,3 +497,40 @@ else:
             "source_text": "Source (not a web link)",
         },
     )
+
+# --- The grid's chart images and evidence pack (drawn under the grid) -------------------------
+if statuses_drawn:
+    with grid_downloads:
+        # The grid's filters: the chosen retailers and brands, else the `top` most active.
+        grid_filters = view.filters().provenance(
+            "retailers",
+            "brands",
+            "any_claim",
+            "stale_after",
+            **({} if chosen_retailers and chosen_brands else {"top": top}),
+        )
+        grid_title = f"Who sells what on {view.as_of:%Y-%m-%d}"
+        downloads.chart_downloads(
+            view, figure, key="heatmap", title=grid_title, filters=grid_filters
+        )
+        downloads.pack_button(
+            downloads.Download(
+                source=downloads.QuerySource(
+                    view.path,
+                    "status_as_of",
+                    view.filters().query_params(
+                        "status_as_of", retailers=tuple(retailer_ids), brands=tuple(brand_ids)
+                    ),
+                ),
+                data_version=view.version,
+                as_of=view.as_of,
+                filters=grid_filters,
+                title="Shelfwatch status grid",
+                permalink=context.permalink(view),
+            ),
+            [
+                (grid_title, figure),
+                downloads.coverage_for_pack(view, brand_ids, every_event=every_event),
+            ],
+            key="overview",
+        )

@@ -81,9 +81,13 @@ def status_section(retailers, brands, rows: str, what: str) -> None:
         )
     if len(intervals) == MAX_INTERVALS:
         st.caption(f"Only the first {MAX_INTERVALS:,} intervals are drawn.")
-    st.plotly_chart(
-        charts.timeline_chart(drawn, events, start=first, end=end, rows=rows),
-        config={"displaylogo": False},
+    figure = charts.timeline_chart(drawn, events, start=first, end=end, rows=rows)
+    st.plotly_chart(figure, config={"displaylogo": False})
+    downloads.chart_downloads(
+        view,
+        figure,
+        key="profile_timeline",
+        title=f"Status at every {what} over time",
     )
 
     st.subheader(f"Status on {view.as_of:%Y-%m-%d}")
@@ -182,11 +186,15 @@ if kind == "brand":
         st.caption(
             f"{claims} ownership claim{'s' if claims != 1 else ''} from {sources} "
             f"source{'s' if sources != 1 else ''}. Conflicting claims are kept side by side, one "
-            "row each, labelled company · confidence; fainter bars are lower confidence."
+            "row each, labelled company · confidence; greyer bars are lower confidence."
         )
-        st.plotly_chart(
-            charts.ownership_chart(ownership, end=max(view.last_date, view.as_of)),
-            config={"displaylogo": False},
+        figure = charts.ownership_chart(ownership, end=max(view.last_date, view.as_of))
+        st.plotly_chart(figure, config={"displaylogo": False})
+        downloads.chart_downloads(
+            view,
+            figure,
+            key="profile_ownership",
+            title=f"Ownership of {view.brand_names.get(brand, brand)} over time",
         )
         downloads.show_table(
             ownership.assign(

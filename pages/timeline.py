@@ -16,7 +16,9 @@ st.caption(
     "the status changed. Blank = no data. Hatched = disputed: a source dated in that run "
     "disagrees on whether the brand is sold, or a stronger one dated within "
     f"{vocab.DISPUTE_WINDOW_DAYS} days before it does; a bar splits where later sources settle "
-    "or start a dispute. Triangles and dotted lines mark events; hover them for details."
+    "or start a dispute. Dotted lines mark events, a marker shape per kind ("
+    + ", ".join(f"{k.glyph} {k.label.lower()}" for k in vocab.EVENT_KIND_STYLES)
+    + "); hover them for details."
 )
 
 left, middle, right = st.columns(3)
@@ -107,9 +109,13 @@ else:
         st.caption(
             f"The chart draws the first {MAX_CHART_ROWS} pairs; the table lists all {len(pairs):,}."
         )
-    st.plotly_chart(
-        charts.timeline_chart(drawn, events, start=start, end=end),
-        config={"displaylogo": False},
+    figure = charts.timeline_chart(drawn, events, start=start, end=end)
+    st.plotly_chart(figure, config={"displaylogo": False})
+    downloads.chart_downloads(
+        view,
+        figure,
+        key="timeline",
+        title=f"Status of each retailer × brand pair, {start:%Y-%m-%d} to {end:%Y-%m-%d}",
     )
 
     st.subheader("Intervals and their sources")

@@ -1,6 +1,8 @@
 -- coverage_over_time: for each brand with any observation and each period of $grain from
 -- date_trunc($grain, $start) to $end, the number of retailers whose status on the period's
--- first day is sold (status_vocab.sold); 0 when none.
+-- first day is sold (status_vocab.sold): 0 when pairs of the brand have data but none is sold,
+-- NULL when no retailer has an observation of the brand up to that day (no data: a chart draws
+-- a gap, never 0).
 -- Computed as +1/-1 deltas at the boundaries of sold intervals (bucketed to the period that
 -- first sees them), a running sum per brand, and an ASOF join of the periods onto it: never
 -- intervals × periods.
@@ -9,7 +11,7 @@
 --   $start   DATE       first date (NULL = the first observation date of those brands)
 --   $end     DATE       last date (NULL = the last observation date of those brands)
 --   $brands  VARCHAR[]  brand ids to keep (NULL = all)
--- Columns: brand_id, brand_name, period, retailers_selling.
+-- Columns: brand_id, brand_name, period, retailers_selling (NULL = no data).
 -- Ordered by brand_name, period.
 with
 
@@ -52,8 +54,11 @@ periods as (
     from bounds
 ),
 
+-- A brand's first observation date: the periods before it have no data.
 observed_brands as (
-    select distinct brand_id from intervals
+    select brand_id, min(valid_from) as first_observed_on
+    from intervals
+    group by brand_id
 ),
 
 sold_intervals as (
@@ -99,7 +104,7 @@ running as (
 ),
 
 brand_periods as (
-    select b.brand_id, p.period
+    select b.brand_id, b.first_observed_on, p.period
     from observed_brands as b
     cross join periods as p
 ),
@@ -109,7 +114,9 @@ final as (
         bp.brand_id,
         n.brand_name,
         bp.period,
-        coalesce(r.selling, 0)::bigint as retailers_selling
+        case
+            when bp.period >= bp.first_observed_on then coalesce(r.selling, 0)::bigint
+        end as retailers_selling
     from brand_periods as bp
     asof left join running as r
         on r.brand_id = bp.brand_id and bp.period >= r.period_from

@@ -29,10 +29,40 @@ __all__ = ["NO_DATA", "STATUS_ORDER", "STATUS_STYLES", "status_label"]
 # length in milliseconds on a date axis.
 
 _DAY = pd.Timedelta(days=1)
-_TEXT_ON_BAR = "#1A1A1A"
-_EVENT_COLOUR = "#888888"  # mid grey: visible on light and dark themes
-# Okabe–Ito colours the status palette does not use, then greys: owners never look like statuses.
-_COMPANY_COLOURS = ("#0072B2", "#CC79A7", "#F0E442", "#000000", "#777777", "#AAAAAA")
+
+# --- The palette, for the light and the dark theme alike ----------------------------------------
+#
+# A figure is built once and drawn in either theme (Streamlit passes the theme's background, text
+# and grid colours to plotly), so every colour drawn on the page's background has at least a 3:1
+# contrast on both theme backgrounds (.streamlit/config.toml; tests/test_charts_access.py checks
+# it), and text on a bar takes black or white from the bar's own colour (``text_colour_on``).
+# Axis, legend and other text outside the bars is never given a colour: it comes from the theme.
+# The status colours are the vocabulary's (shelfwatch/vocab.py).
+#
+# Mid grey: events, their guide lines and legend keys that stand for no status.
+MID_GREY = "#888888"
+# Coverage lines. Paul Tol's colour-blind-safe schemes, the mid-luminance colours only (his light
+# yellow and cyan vanish on white, his indigo on black): blue, rose, green, ochre, purple, teal.
+# Colour is never the only cue: each brand also has a dash and a marker, and each line ends in
+# its name. Six colours, five dashes and seven markers (pairwise coprime): the first 210 brands
+# each get their own triple, and any two of the first five differ in all three.
+BRAND_COLOURS = ("#4477AA", "#EE6677", "#228833", "#997700", "#AA4499", "#009988")
+BRAND_DASHES = ("solid", "dash", "dot", "dashdot", "longdash")
+# Shapes the event kinds do not use (vocab.EVENT_KIND_STYLES).
+BRAND_SYMBOLS = (
+    "circle",
+    "triangle-up",
+    "cross",
+    "x",
+    "pentagon",
+    "hexagon",
+    "triangle-left",
+)
+# Owners: Okabe–Ito and Tol colours the status palette does not use, then a grey, so owners never
+# look like statuses. Lower confidence is drawn greyer (mixed towards ``_FADED_TOWARDS``, opaque):
+# the bar's colour is then known, whatever the theme behind it, and so is its text's.
+COMPANY_COLOURS = ("#0072B2", "#CC79A7", "#997700", "#AA4499", "#777777")
+_FADED_TOWARDS = "#999999"
 _CONFIDENCE_OPACITY = vocab.CONFIDENCE_OPACITY
 
 
@@ -81,10 +111,33 @@ def _unique_labels(labels: list[str], extras: list[str]) -> list[str]:
     ]
 
 
+def _rgb(colour: str) -> list[int]:
+    return [int(colour.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)]
+
+
 def _faded(colour: str, opacity: float) -> str:
-    """``colour`` drawn at ``opacity`` over white, as an opaque colour (to pick a text colour)."""
-    channels = [int(colour.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)]
-    return "#" + "".join(f"{round(c * opacity + 255 * (1 - opacity)):02X}" for c in channels)
+    """``colour`` mixed with ``_FADED_TOWARDS`` (``opacity`` of it kept), as an opaque colour:
+    greyer for weaker evidence, on a light background and on a dark one alike."""
+    mixed = zip(_rgb(colour), _rgb(_FADED_TOWARDS), strict=True)
+    return "#" + "".join(f"{round(c * opacity + g * (1 - opacity)):02X}" for c, g in mixed)
+
+
+def _relative_luminance(colour: str) -> float:
+    channels = [c / 255 for c in _rgb(colour)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """The WCAG contrast ratio of two ``#RRGGBB`` colours, from 1 (same) to 21."""
+    light, dark = sorted((_relative_luminance(first), _relative_luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def text_colour_on(background: str) -> str:
+    """Black or white, whichever has the higher WCAG contrast ratio on ``background``."""
+    on_black = contrast_ratio(background, "#000000")
+    return "#000000" if on_black >= contrast_ratio(background, "#FFFFFF") else "#FFFFFF"
 
 
 def _empty_figure(message: str, height: int = 240) -> go.Figure:
@@ -99,58 +152,97 @@ def _empty_figure(message: str, height: int = 240) -> go.Figure:
     return fig
 
 
+# A kind outside the vocabulary (never from a published store; a hand-made frame may have one).
+_OTHER_EVENT = vocab.EventKind("", "Other", "asterisk-open", "*", "")
+# Event markers sit on their own y axis, a band above the plot (no legend group: clicking one
+# kind in the legend hides that kind only).
+EVENT_AXIS = "y2"
+
+
+def event_style(kind: object) -> vocab.EventKind:
+    """The marker, glyph and label of an event kind (vocab.EVENT_KIND_STYLES)."""
+    return vocab.EVENT_KIND_BY_NAME.get(kind if isinstance(kind, str) else "", _OTHER_EVENT)
+
+
+def _events_in_window(
+    events: pd.DataFrame | None, low: pd.Timestamp, high: pd.Timestamp
+) -> pd.DataFrame:
+    """The events dated in [low, high), with ``_day`` (their date, normalised) added."""
+    if events is None or events.empty:
+        return pd.DataFrame()
+    shown = events.assign(_day=[_day(value) for value in events["date"]])
+    shown = shown[shown["_day"].notna()]
+    return shown[(shown["_day"] >= low) & (shown["_day"] < high)]
+
+
 def _add_events(
     fig: go.Figure, events: pd.DataFrame | None, low: pd.Timestamp, high: pd.Timestamp
 ) -> None:
-    """Events in [low, high) as dotted vertical lines with a hover marker on top, one per date."""
-    if events is None or events.empty:
-        return
-    shown = events.assign(_day=[_day(value) for value in events["date"]])
-    shown = shown[shown["_day"].notna()]
-    shown = shown[(shown["_day"] >= low) & (shown["_day"] < high)]
+    """Events in [low, high) as dotted vertical lines, one per date, with a marker per date and
+    kind in a band on top: one trace (and legend entry) per kind, each with its own shape
+    (vocab.EVENT_KIND_STYLES), so the kinds never rest on colour. Kinds sharing a date stack."""
+    shown = _events_in_window(events, low, high)
     if shown.empty:
         return
-    xs, hovers, lines_below = [], [], []
+    shown = shown.assign(_kind=[str(k) if isinstance(k, str) else "" for k in shown["kind"]])
+    known = [k for k in vocab.EVENT_KINDS if k in set(shown["_kind"])]
+    kinds = known + sorted(set(shown["_kind"]) - set(known))
+    kinds_on: dict[pd.Timestamp, list[str]] = {}
     for day, group in shown.groupby("_day", sort=True):
-        lines = [f"<b>{_iso(day)}</b>"]
-        for _, event in group.iterrows():
-            kind = _plain(event.get("kind"))
-            title = _wrapped(event.get("title"), width=70, limit=240)
-            lines.append(f"• {title}" + (f" <i>({kind})</i>" if kind else ""))
-        xs.append(day)
-        hovers.append("<br>".join(lines))
-        lines_below.append(
-            {
-                "type": "line",
-                "xref": "x",
-                "yref": "paper",
-                "x0": day,
-                "x1": day,
-                "y0": 0,
-                "y1": 1,
-                "line": {"color": "#999999", "width": 1, "dash": "dot"},
-                "layer": "below",
-            }
-        )
+        present = set(group["_kind"])
+        kinds_on[day] = [k for k in kinds if k in present]
+    lines_below = [
+        {
+            "type": "line",
+            "xref": "x",
+            "yref": "paper",
+            "x0": day,
+            "x1": day,
+            "y0": 0,
+            "y1": 1,
+            "line": {"color": MID_GREY, "width": 1, "dash": "dot"},
+            "layer": "below",
+        }
+        for day in kinds_on
+    ]
     # One layout update for all lines: add_shape per event re-validates the figure each time.
     fig.update_layout(shapes=[*fig.layout.shapes, *lines_below])
-    fig.add_trace(
-        go.Scatter(
-            x=xs,
-            y=[0.5] * len(xs),
-            yaxis="y2",
-            mode="markers",
-            name="Events",
-            marker={"symbol": "triangle-down", "size": 11, "color": _EVENT_COLOUR},
-            hovertext=hovers,
-            hoverinfo="text",
-            cliponaxis=False,
-            showlegend=True,
+    for kind in kinds:
+        style = event_style(kind)
+        label = style.label if style is not _OTHER_EVENT else (_plain(kind, 40) or "Other")
+        xs, ys, hovers = [], [], []
+        for day, group in shown[shown["_kind"] == kind].groupby("_day", sort=True):
+            lane, lanes = kinds_on[day].index(kind), len(kinds_on[day])
+            lines = [f"<b>{_iso(day)}</b> · {html.escape(style.glyph)} {label}"]
+            lines += [f"• {_wrapped(t, width=70, limit=240)}" for t in group["title"]]
+            xs.append(day)
+            ys.append((lane + 0.5) / lanes)
+            hovers.append("<br>".join(lines))
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                yaxis=EVENT_AXIS,
+                mode="markers",
+                name=f"{label} events",
+                meta=_plain(kind, 40),  # the kind, for tests and readers of the JSON
+                marker={
+                    "symbol": style.symbol,
+                    "size": 11,
+                    "color": MID_GREY,
+                    "line": {"color": MID_GREY, "width": 1.5},
+                },
+                hovertext=hovers,
+                hoverinfo="text",
+                cliponaxis=False,
+                showlegend=True,
+            )
         )
-    )
-    # A band of ~24 px above the rows, so the markers never cover a bar.
+    # A band of ~24 px above the rows (12 px more per kind sharing a date), so the markers never
+    # cover a bar or a line.
+    stacked = max(len(k) for k in kinds_on.values())
     plot_height = (fig.layout.height or 450) - 90
-    band = min(0.3, 24 / max(plot_height, 60))
+    band = min(0.3, (12 + 12 * stacked) / max(plot_height, 60))
     fig.update_layout(
         yaxis={"domain": [0, 1 - band]},
         yaxis2={
@@ -272,7 +364,7 @@ def timeline_chart(
                     text=[f"{style.symbol} {style.label}"] * len(ys),
                     textposition="inside",
                     insidetextanchor="middle",
-                    textfont={"color": _TEXT_ON_BAR},
+                    textfont={"color": text_colour_on(style.colour)},
                     hovertext=hovers,
                     hoverinfo="text",
                     legendgroup=status,
@@ -360,6 +452,8 @@ def changes_summary_chart(summary: pd.DataFrame) -> go.Figure:
                 textposition="outside",
                 textangle=0,
                 textfont={"size": 12},
+                # Beside thin grouped bars plotly would shrink the counts to the bar's height.
+                constraintext="none",
                 cliponaxis=False,
                 hovertext=[
                     f"{title}: {n:,} × {label}"
@@ -413,9 +507,11 @@ def ownership_chart(ownership: pd.DataFrame, *, end: object = None) -> go.Figure
 
     ``ownership`` has the ``ownership_for_brand`` columns (company_id, company_name, valid_from,
     valid_to exclusive / NULL = still, confidence, source_url, note, lists). Rows are labelled
-    company + confidence; bars are coloured by company, fainter for lower confidence, and show
-    their dates, so two claims that disagree on a sale date end visibly apart. Open claims run to
-    ``end`` (default: a year after the latest date in the claims).
+    company + confidence; bars are coloured by company, greyer for lower confidence (opaque, so
+    the text on a bar takes black or white from its colour in either theme), and show their
+    dates, so two claims that disagree on a sale date end visibly apart. A date that does not
+    fit in its bar is written beside it in the theme's text colour. Open claims run to ``end``
+    (default: a year after the latest date in the claims).
     """
     if ownership is None or ownership.empty:
         return _empty_figure("No ownership claims recorded for this brand.")
@@ -427,7 +523,7 @@ def ownership_chart(ownership: pd.DataFrame, *, end: object = None) -> go.Figure
     high = (_day(end) or max(known) + pd.Timedelta(days=365)) + _DAY
     companies = list(dict.fromkeys(data["company_id"].astype(str)))
     colour_of = {
-        company: _COMPANY_COLOURS[min(i, len(_COMPANY_COLOURS) - 1)]
+        company: COMPANY_COLOURS[min(i, len(COMPANY_COLOURS) - 1)]
         for i, company in enumerate(companies)
     }
 
@@ -444,7 +540,7 @@ def ownership_chart(ownership: pd.DataFrame, *, end: object = None) -> go.Figure
     fig = go.Figure()
     for company in companies:
         rows = data.index[data["company_id"].astype(str) == company]
-        ys, bases, lengths, texts, hovers, opacities, text_colours = [], [], [], [], [], [], []
+        ys, bases, lengths, texts, hovers, fills, text_colours = [], [], [], [], [], [], []
         for i in rows:
             begin = froms[i] or low
             finish = tos[i]
@@ -466,8 +562,9 @@ def ownership_chart(ownership: pd.DataFrame, *, end: object = None) -> go.Figure
             lengths.append(max(bar_to - begin, _DAY) / pd.Timedelta(milliseconds=1))
             texts.append(span)
             hovers.append("<br>".join(lines))
-            opacities.append(_CONFIDENCE_OPACITY.get(str(data.at[i, "confidence"]), 0.7))
-            text_colours.append(text_colour_on(_faded(colour_of[company], opacities[-1])))
+            opacity = _CONFIDENCE_OPACITY.get(str(data.at[i, "confidence"]), 0.7)
+            fills.append(_faded(colour_of[company], opacity))
+            text_colours.append(text_colour_on(fills[-1]))
         fig.add_trace(
             go.Bar(
                 orientation="h",
@@ -476,14 +573,13 @@ def ownership_chart(ownership: pd.DataFrame, *, end: object = None) -> go.Figure
                 x=lengths,
                 name=company_name(rows[0]),
                 marker={
-                    "color": colour_of[company],
-                    "opacity": opacities,
+                    "color": fills,
                     "line": {"color": colour_of[company], "width": 1.5},
                 },
                 text=texts,
                 textposition="auto",
+                # Only the text inside a bar has a colour; beside it, it is the theme's.
                 insidetextfont={"color": text_colours},
-                outsidetextfont={"color": _TEXT_ON_BAR},
                 hovertext=hovers,
                 hoverinfo="text",
             )
@@ -521,22 +617,6 @@ DISPUTED_MARK = "⚑"
 STALE_MARK = "◷"  # a clock face: old evidence (in DejaVu Sans, unlike ⌛)
 _COMPACT_ABOVE = 12  # more brand columns than this: cells show the symbol only (hover has all)
 _TICK_LIMIT = 32
-# Paul Tol's "bright" scheme without its grey (grey means "no data"): colour-blind safe and
-# mid-luminance, so lines read on light and dark themes; dashes tell apart more than six.
-_BRAND_COLOURS = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377")
-_BRAND_DASHES = ("solid", "dash", "dot", "dashdot")
-
-
-def _relative_luminance(colour: str) -> float:
-    channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
-    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def text_colour_on(background: str) -> str:
-    """Black or white, whichever has the higher WCAG contrast ratio on ``background``."""
-    lum = _relative_luminance(background)
-    return "#000000" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "#FFFFFF"
 
 
 # Black contrasts best with every status colour (a test checks), so one heatmap trace can
@@ -754,7 +834,7 @@ def status_heatmap(
             y=[None],
             mode="markers",
             name=f"{STALE_MARK} stale: evidence over {stale_after:,} days old",
-            marker={"symbol": "square-x-open", "size": 13, "color": "#555555"},
+            marker={"symbol": "square-x-open", "size": 13, "color": MID_GREY},
             hoverinfo="skip",
         )
     )
@@ -811,47 +891,123 @@ def status_heatmap(
     return fig
 
 
-def coverage_chart(coverage_df: pd.DataFrame, events_df: pd.DataFrame | None) -> go.Figure:
+def brand_style(k: int) -> tuple[str, str, str]:
+    """The k-th brand's (colour, dash, marker symbol) on a line chart: distinct triples for the
+    first len(BRAND_COLOURS) × len(BRAND_DASHES) × len(BRAND_SYMBOLS) brands (coprime cycles)."""
+    return (
+        BRAND_COLOURS[k % len(BRAND_COLOURS)],
+        BRAND_DASHES[k % len(BRAND_DASHES)],
+        BRAND_SYMBOLS[k % len(BRAND_SYMBOLS)],
+    )
+
+
+COVERAGE_END_LABEL = "brand end label"  # the ``name`` of each line's end label (annotation)
+_END_LABEL_LIMIT = 24
+_END_LABEL_GAP = 14  # px between two end labels' baselines
+
+
+def _spread(values: list[float], gap: float) -> list[float]:
+    """``values`` (pixels, any order) moved apart by at least ``gap``, each as little as the
+    greedy pass upwards allows: where labels would overlap, the later ones move up."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    placed = list(values)
+    previous = None
+    for i in order:
+        if previous is not None and placed[i] < previous + gap:
+            placed[i] = previous + gap
+        previous = placed[i]
+    return placed
+
+
+def coverage_chart(
+    coverage_df: pd.DataFrame, events_df: pd.DataFrame | None, *, end: object = None
+) -> go.Figure:
     """How many retailers sell each brand per period (``coverage_over_time`` columns brand_id,
     brand_name, period, retailers_selling), one step line per brand, with ``events_df`` (date,
-    title, kind) as dotted vertical lines with hover titles.
+    title, kind) as dotted vertical lines and a marker per kind (see ``_add_events``).
+
+    Colour is never the only cue: each brand has its own (colour, dash, marker) triple
+    (``brand_style``), a marker at every period, and its name at the right end of its line.
+    A period with no data (retailers_selling NULL: no observation of the brand up to it) is a
+    gap in the line, never 0. The axis runs to ``end`` (default: the last period), so events
+    up to the last day of the data are drawn.
 
     Nothing in it depends on the as-of date: on a date change the browser keeps the drawn
     chart instead of re-plotting it (about 0.3 s of a 2-core machine's time at 10M)."""
     if coverage_df is None or coverage_df.empty:
         return _empty_figure("No coverage data for these brands.")
+    n_brands = coverage_df["brand_id"].nunique()
+    height = 380 + 22 * (n_brands // 6)  # room for the legend
+    periods = pd.to_datetime(coverage_df["period"])
+    low = periods.min().normalize()
+    high = max(periods.max().normalize(), _day(end) or periods.max().normalize()) + _DAY
+    counts = pd.to_numeric(coverage_df["retailers_selling"], errors="coerce")
+    top = 0 if counts.isna().all() else int(counts.max())
+    y_top = max(top, 1) * 1.1
+
     fig = go.Figure()
+    ends: list[tuple[pd.Timestamp, int, str]] = []
     for k, (brand_id, part) in enumerate(coverage_df.groupby("brand_id", sort=False)):
         name = part["brand_name"].iloc[0] if "brand_name" in part else None
-        colour = _BRAND_COLOURS[k % len(_BRAND_COLOURS)]
-        dash = _BRAND_DASHES[(k // len(_BRAND_COLOURS)) % len(_BRAND_DASHES)]
+        colour, dash, symbol = brand_style(k)
+        xs = pd.to_datetime(part["period"]).tolist()
+        ys = [None if pd.isna(value) else int(value) for value in part["retailers_selling"]]
         fig.add_trace(
             go.Scatter(
-                x=part["period"].to_numpy(),
-                y=part["retailers_selling"].to_numpy(),
+                x=xs,
+                y=ys,
                 name=_tick(name, str(brand_id)),
-                mode="lines",
+                mode="lines+markers",
+                connectgaps=False,  # no data is a gap, not a line through it
                 line={"shape": "hv", "color": colour, "dash": dash, "width": 2},
+                marker={"symbol": symbol, "size": 7, "color": colour},
                 hovertemplate="%{x|%Y-%m-%d}: %{y:,} retailers selling"
                 "<extra>%{fullData.name}</extra>",
             )
         )
-    periods = pd.to_datetime(coverage_df["period"])
-    low, high = periods.min().normalize(), periods.max().normalize() + _DAY
+        known = [(x, y) for x, y in zip(xs, ys, strict=True) if y is not None]
+        if known:
+            text = name if isinstance(name, str) and name else str(brand_id)
+            ends.append((*known[-1], _plain(text, _END_LABEL_LIMIT)))
     _add_events(fig, events_df, low, high)
-    top = int(coverage_df["retailers_selling"].max() or 0)
+
+    # Each line's name at its last point, moved apart where lines end at the same height. The
+    # text takes the theme's colour (the line beside it says which one it is).
+    domain = fig.layout.yaxis.domain  # set by _add_events when it drew a band of markers
+    band = 1 - domain[1] if domain else 0.0
+    per_unit = max(height - 90, 60) * (1 - band) / y_top
+    wanted = [y * per_unit for _, y, _ in ends]
+    placed = _spread(wanted, _END_LABEL_GAP)
+    annotations = [
+        {
+            "name": COVERAGE_END_LABEL,
+            "x": x,
+            "y": y,
+            "xref": "x",
+            "yref": "y",
+            "text": label,
+            "showarrow": False,
+            "xanchor": "left",
+            "yanchor": "middle",
+            "xshift": 6,
+            "yshift": round(to - at),
+        }
+        for (x, y, label), at, to in zip(ends, wanted, placed, strict=True)
+    ]
+    widest = max((len(html.unescape(label)) for _, _, label in ends), default=0)
     fig.update_layout(
-        height=380 + 22 * (coverage_df["brand_id"].nunique() // 6),  # room for the legend
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        height=height,
+        margin={"l": 10, "r": min(10 + 7 * widest, 200), "t": 40, "b": 10},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
         hovermode="closest",
+        annotations=annotations,
         xaxis={"type": "date", "range": [low, high], "showgrid": True},
         yaxis={
             "title": "Retailers selling",
             "rangemode": "tozero",
             "tickformat": ",d",
             "dtick": 1 if top <= 10 else None,
-            "range": [0, max(top, 1) * 1.1],
+            "range": [0, y_top],
         },
     )
     return fig

@@ -423,31 +423,35 @@ EXPORT_QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-@main.command()
-@click.option(
-    "--format", "fmt", type=click.Choice(exports.FORMATS), required=True, help="File format."
-)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@click.option(
-    "--view",
-    type=click.Choice(list(EXPORT_VIEWS)),
-    default="status",
-    show_default=True,
-    help="; ".join(f"{name}: {what}" for name, what in EXPORT_VIEWS.items()) + ".",
-)
-@click.option("--as-of", "as_of", type=ISO_DATE, default=None, help="Date (default: today).")
-@click.option("--retailer", "retailers", multiple=True, help="Retailer id (repeatable).")
-@click.option("--brand", "brands", multiple=True, help="Brand id (repeatable).")
-@click.option("--status", "statuses", multiple=True, help="Status (repeatable).")
-@click.option("--parent", "parents", multiple=True, help="Parent company id (repeatable).")
-@click.option("--list", "lists", multiple=True, help="Designation list (repeatable).")
-@_any_claim_option
-@_stale_option
-@_store_option
-@_version_option
-def export(
-    fmt,
-    out,
+def _view_options(command: Callable) -> Callable:
+    """The options choosing the rows of an export or a pack: the view and its filters."""
+    options: list[Callable[[Callable], Callable]] = [
+        click.option(
+            "--view",
+            type=click.Choice(list(EXPORT_VIEWS)),
+            default="status",
+            show_default=True,
+            help="; ".join(f"{name}: {what}" for name, what in EXPORT_VIEWS.items()) + ".",
+        ),
+        click.option(
+            "--as-of", "as_of", type=ISO_DATE, default=None, help="Date (default: today)."
+        ),
+        click.option("--retailer", "retailers", multiple=True, help="Retailer id (repeatable)."),
+        click.option("--brand", "brands", multiple=True, help="Brand id (repeatable)."),
+        click.option("--status", "statuses", multiple=True, help="Status (repeatable)."),
+        click.option("--parent", "parents", multiple=True, help="Parent company id (repeatable)."),
+        click.option("--list", "lists", multiple=True, help="Designation list (repeatable)."),
+        _any_claim_option,
+        _stale_option,
+        _store_option,
+        _version_option,
+    ]
+    for option in reversed(options):  # as stacked decorators: the first is listed first
+        command = option(command)
+    return command
+
+
+def _view_job(
     view,
     as_of,
     retailers,
@@ -459,11 +463,10 @@ def export(
     stale_after,
     store_dir,
     data_version,
-) -> None:
-    """Write a citable export (CSV, XLSX, Parquet or JSON) with provenance."""
+) -> tuple[ExportJob, duckdb.DuckDBPyConnection]:
+    """The export job of the chosen view, and a connection checking its version can be read
+    (kept open until the job is done, so the job's own connection reuses its instance)."""
     target = store.resolve_store(store_dir)
-    # A clear error if the version cannot be read; kept open so the export's own connection
-    # reuses this instance instead of opening the file again.
     checked = _open(store_dir, data_version)
     version = store.resolve_version(target, data_version)
     day = as_of.date() if as_of else dt.date.today()
@@ -488,21 +491,74 @@ def export(
         as_of=day,
         filters=chosen.provenance(*cited, view=view),
     )
+    return job, checked
+
+
+def _out_of_memory(out: Path) -> str:
+    return (
+        "DuckDB ran out of memory while reading the export; raise "
+        "SHELFWATCH_READER_MEMORY_LIMIT or free memory, and try again "
+        f"(nothing was written to {out})"
+    )
+
+
+@main.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(exports.FORMATS), required=True, help="File format."
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@_view_options
+def export(fmt, out, **view) -> None:
+    """Write a citable export (CSV, XLSX, Parquet or JSON) with provenance."""
+    job, checked = _view_job(**view)
     try:
         rows = job.write_file(fmt, out)
     except exports.TooManyRows as exc:
         _fail(f"{exc}; nothing was written to {out}")
     except duckdb.OutOfMemoryException:
-        _fail(
-            "DuckDB ran out of memory while reading the export; raise "
-            "SHELFWATCH_READER_MEMORY_LIMIT or free memory, and try again "
-            f"(nothing was written to {out})"
-        )
+        _fail(_out_of_memory(out))
     except OSError as exc:
         _fail(f"cannot write {out}: {exc.strerror or exc}; nothing was written")
     finally:
         checked.close()
-    click.echo(f"wrote {rows:,} rows to {out} (data version {version.number}, as of {day})")
+    click.echo(f"wrote {rows:,} rows to {out} (data version {job.data_version}, as of {job.as_of})")
+
+
+@main.command()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "--no-charts",
+    is_flag=True,
+    help="Leave out the coverage chart (it needs Chromium to draw).",
+)
+@_view_options
+def pack(out, no_charts, **view) -> None:
+    """Write an evidence pack (ZIP): the citable CSV, sources.csv, the coverage chart of the
+    chosen brands as PNG and SVG, README.md with the citation, and SHA256SUMS."""
+    # Imported here: drawing charts needs pandas and plotly, which `export` never loads.
+    from shelfwatch import images, packs
+
+    job, checked = _view_job(**view)
+    coverage = packs.CoverageChart(job.version_file, tuple(view["brands"]))
+    evidence = packs.EvidencePack(job, () if no_charts else ((coverage.title, coverage),))
+    try:
+        rows = evidence.write_file(packs.PACK_FORMAT, out)
+    except packs.PackTooLarge as exc:
+        _fail(f"{exc}; nothing was written to {out}")
+    except images.ChromiumMissing as exc:
+        _fail(f"{exc}, or pass --no-charts; nothing was written to {out}")
+    except images.ImageFailed as exc:
+        _fail(f"{exc}; nothing was written to {out}")
+    except duckdb.OutOfMemoryException:
+        _fail(_out_of_memory(out))
+    except OSError as exc:
+        _fail(f"cannot write {out}: {exc.strerror or exc}; nothing was written")
+    finally:
+        checked.close()
+    click.echo(
+        f"wrote an evidence pack of {rows:,} rows to {out} (data version {job.data_version}, "
+        f"as of {job.as_of})"
+    )
 
 
 @main.command()

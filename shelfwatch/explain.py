@@ -174,6 +174,69 @@ def explain(
     return Explanation(status, since, last, disputed, stale, tuple(sentences), table)
 
 
+FACT_SOURCES = 6  # footnotes a fact sentence lists; more sources are counted, not listed
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One cell as a citable sentence: "As of 30 Nov 2021 Home Depot did not sell Lorex [1][2]"
+    with numbered sources (the deciding observation, then the others of its run that say the
+    same, newest first), ready to paste under a story with its version and permalink."""
+
+    sentence: str
+    footnotes: tuple[str, ...]
+
+    def text(self, credit: str, permalink: str | None) -> str:
+        lines = [self.sentence, "", *self.footnotes, "", credit]
+        if permalink:
+            lines.append(permalink)
+        return "\n".join(lines)
+
+
+def fact(rows: pd.DataFrame, as_of: dt.date, retailer: str, brand: str) -> Fact | None:
+    """The fact sentence of ``status_explained`` rows for ``as_of``; None when there is no
+    data (a pair with no data has no fact to cite)."""
+    if rows is None or rows.empty:
+        return None
+    records = rows.to_dict("records")
+    (winner,) = [r for r in records if r["role"] == "deciding"]
+    current = vocab.STATUS_BY_NAME[str(winner["current_status"])]
+    # The sources that say what the status says, in this run: the deciding one first.
+    agreeing = [winner] + sorted(
+        (
+            r
+            for r in records
+            if r["role"] in ("beaten", "in_run") and str(r["status"]) == current.name
+        ),
+        key=lambda r: (_date(r["effective_on"]), int(r["obs_id"])),
+        reverse=True,
+    )
+    cited: list[dict] = []
+    for row in agreeing:
+        if all(row["source_url"] != other["source_url"] for other in cited):
+            cited.append(row)
+    shown = cited[:FACT_SOURCES]
+    marks = "".join(f"[{n}]" for n in range(1, len(shown) + 1))
+    verb = "sold" if current.sold else "did not sell"
+    said = f"As of {as_of.day} {as_of:%b %Y} {retailer} {verb} {brand}"
+    said += f" (status: {current.label.lower()})"
+    notes = [
+        f"[{n}] {_source(row)}: {row['source_url']}"
+        + (f" — “{_wrapped_quote(row['quote'])}”" if isinstance(row["quote"], str) else "")
+        for n, row in enumerate(shown, 1)
+    ]
+    if len(cited) > len(shown):
+        notes.append(f"… and {len(cited) - len(shown):,} more sources saying the same.")
+    if bool(winner["disputed"]):
+        said += "; the status is disputed: other sources disagree"
+    return Fact(f"{said} {marks}.", tuple(notes))
+
+
+def _wrapped_quote(quote: str, limit: int = 200) -> str:
+    quote = " ".join(quote.split())
+    return quote if len(quote) <= limit else quote[: limit - 1].rstrip() + "…"
+
+
 DESIGN_DOCUMENT = Path(__file__).resolve().parent.parent / "docs" / "design.md"
 _RULE_START, _RULE_END = "<!-- status-rule:start -->", "<!-- status-rule:end -->"
 

@@ -29,12 +29,21 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from shelfwatch import featured, vocab
 from shelfwatch import store as store_mod
-from shelfwatch import vocab
 from shelfwatch.store import StoreError
 
 # Input files of a build, in load order (references point backwards).
-ROLES = ("retailers", "brands", "companies", "ownership", "designations", "events", "observations")
+ROLES = (
+    "retailers",
+    "brands",
+    "companies",
+    "ownership",
+    "designations",
+    "events",
+    "observations",
+    "views",
+)
 REQUIRED_ROLES = ("retailers", "brands", "observations")
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -52,6 +61,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "designations": ("company_id", "list", "effective_on", "ended_on", "source_url", "note"),
     "events": ("date", "title", "kind", "url", "company_id", "brand_id"),
+    "views": ("title", "page", "params", "note"),
     "observations": (
         "retailer_id",
         "brand_id",
@@ -74,6 +84,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "ownership": ("brand_id", "company_id", "valid_from", "source_url"),
     "designations": ("company_id", "list", "effective_on", "source_url"),
     "events": ("date", "title", "kind"),
+    "views": ("title",),
     "observations": ("retailer_id", "brand_id", "status", "effective_on", "source_url"),
 }
 
@@ -641,8 +652,42 @@ def _check_rows(
             name,
             problems,
         )
+    if role == "views":
+        _check_views(con, line_map, name, problems)
+        return
     params: dict[str, object] = {"today": today, "earliest": vocab.EARLIEST_INPUT_DATE}
     _collect(con, f"validate_{role}", params, line_map, name, problems)
+
+
+def _check_views(
+    con: duckdb.DuckDBPyConnection, line_map: LineMap, name: str, problems: Problems
+) -> None:
+    # A featured view is a link: the URL parser the pages use checks it, against the ids this
+    # build loaded (views load last), so a view never opens on an "ignored" notice.
+    rows = [
+        dict(zip(("title", "page", "params", "note"), row, strict=True))
+        for row in con.execute(
+            "select title, page, params, note from staged order by _row limit $limit",
+            {"limit": featured.MAX_VIEWS + 1},
+        ).fetchall()
+    ]
+    known = {
+        "retailer": _ids(con, "select retailer_id from retailers"),
+        "brand": _ids(con, "select brand_id from brands"),
+        "parent": _ids(con, "select company_id from companies"),
+        "list": _ids(con, "select distinct list from designations"),
+        "status": vocab.STATUS_NAMES,
+        "kind": vocab.SOURCE_KIND_NAMES,
+        "confidence": vocab.CONFIDENCE_NAMES,
+    }
+    for row, column, message, other in featured.problems(rows, known):
+        if other is not None:
+            message = f"{message} (same as line {line_map.line(other)})"
+        problems.add(Problem(name, line_map.line(row), column, message))
+
+
+def _ids(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
+    return [row[0] for row in con.execute(sql).fetchall()]
 
 
 def _load(con: duckdb.DuckDBPyConnection, role: str, input_file_id: int, line_map: LineMap) -> None:

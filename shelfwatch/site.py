@@ -15,17 +15,55 @@ class PageSpec:
     script: str  # relative to the repository root
     menu_title: str  # in the navigation menu and the browser tab
     heading: str  # the page's h1
-    icon: str
+    icon: str  # a Material Symbol: emoji render as empty boxes where no emoji font is installed
     permalink: bool = True  # a permalink under the page (not on a page with no filters)
+    # URL parameters of the page's own, beside the shared filters (shelfwatch.filters): what a
+    # featured view (data/views.csv) may set on it.
+    own_params: tuple[str, ...] = ()
 
 
 PAGES: Final[tuple[PageSpec, ...]] = (
-    PageSpec("overview", "pages/overview.py", "Overview", "Overview", "📊"),
-    PageSpec("timeline", "pages/timeline.py", "Timeline", "Timeline", "📅"),
-    PageSpec("compare", "pages/compare.py", "Compare dates", "Compare two dates", "↔️"),
-    PageSpec("profiles", "pages/profiles.py", "Profiles", "Profiles", "🏷️"),
-    PageSpec("explore", "pages/explore.py", "Explore & export", "Explore & export", "🔎"),
-    PageSpec("data", "pages/data.py", "Data & method", "Data & method", "📚", permalink=False),
+    PageSpec(
+        "overview",
+        "pages/overview.py",
+        "Overview",
+        "Overview",
+        ":material/dashboard:",
+        own_params=("compare", "top", "cell", "card", "events"),
+    ),
+    PageSpec("timeline", "pages/timeline.py", "Timeline", "Timeline", ":material/timeline:"),
+    PageSpec(
+        "compare",
+        "pages/compare.py",
+        "Compare dates",
+        "Compare two dates",
+        ":material/compare_arrows:",
+        own_params=("changes",),
+    ),
+    PageSpec(
+        "profiles",
+        "pages/profiles.py",
+        "Profiles",
+        "Profiles",
+        ":material/sell:",
+        own_params=("profile",),
+    ),
+    PageSpec(
+        "explore",
+        "pages/explore.py",
+        "Explore & export",
+        "Explore & export",
+        ":material/manage_search:",
+        own_params=("view",),
+    ),
+    PageSpec(
+        "data",
+        "pages/data.py",
+        "Data & method",
+        "Data & method",
+        ":material/menu_book:",
+        permalink=False,
+    ),
 )
 # "/" opens this page (app.py forwards it, query string and all).
 HOME: Final = PAGES[0]

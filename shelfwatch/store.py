@@ -248,7 +248,7 @@ def sql_text(name: str) -> str:
 # What the queries expect of a version file. Bump it when a publish adds or changes tables or
 # columns the catalog reads: a version published in another format is refused with a clear
 # message (its file is never rewritten; the next build or ingest publishes the new format).
-STORE_FORMAT = 3
+STORE_FORMAT = 4
 
 
 class OldStoreFormat(StoreError):

@@ -19,6 +19,7 @@ which ``int`` and ``date`` then refuse.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 import unicodedata
 from collections.abc import Container, Iterable, Mapping
@@ -174,6 +175,13 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 def escape_markdown(text: str) -> str:
     """Backslash-escape Markdown so text from a URL is shown, never interpreted."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", printable(text))
+
+
+def data_markdown(text: str) -> str:
+    """Text from the data (names, notes) for a Markdown element, shown exactly as written:
+    angle brackets and ampersands as entities, so no tag ever reaches the Markdown, then the
+    Markdown characters escaped."""
+    return escape_markdown(html.escape(printable(text), quote=False))
 
 
 def format_value(value: object) -> str | None:

@@ -102,7 +102,34 @@ DEFAULT_SOURCE_KIND: Final = "news_report"
 DEFAULT_CONFIDENCE: Final = "medium"
 CHANNELS: Final = ("all", "store", "online", "marketplace")
 DEFAULT_CHANNEL: Final = "all"
-EVENT_KINDS: Final = ("regulatory", "reporting", "legal", "context")
+
+
+@dataclass(frozen=True)
+class EventKind:
+    name: str
+    label: str
+    symbol: str  # the plotly marker symbol of its events on every time chart
+    glyph: str  # the same shape as text, beside the label in tables and hover texts
+    meaning: str
+
+
+# Each kind has its own marker shape (one legend entry each): the events never rest on colour.
+EVENT_KIND_STYLES: Final = (
+    EventKind(
+        "regulatory", "Regulatory", "triangle-down", "▼", "A law, a list or a regulator's act."
+    ),
+    EventKind("reporting", "Reporting", "star", "★", "A news story or a published report."),
+    EventKind(
+        "legal",
+        "Legal",
+        "square",
+        "■",
+        "A lawsuit, subpoena or investigation by a court or an attorney general.",
+    ),
+    EventKind("context", "Context", "diamond-open", "◇", "Background that explains a change."),
+)
+EVENT_KIND_BY_NAME: Final = {k.name: k for k in EVENT_KIND_STYLES}
+EVENT_KINDS: Final = tuple(k.name for k in EVENT_KIND_STYLES)
 
 # The status rule's constants (docs/design.md, "The status rule").
 DISPUTE_WINDOW_DAYS: Final = 30  # how far before a run a stronger disagreeing source counts
@@ -128,6 +155,12 @@ def status_label(status: str | None) -> str:
     """'● Stocked' — the symbol and word that accompany a status everywhere."""
     style = STATUS_BY_NAME[status or NO_DATA]
     return f"{style.symbol} {style.label}"
+
+
+def event_kind_label(kind: str | None) -> str:
+    """'▼ Regulatory' — the glyph and word of an event kind (an unknown kind as it is)."""
+    style = EVENT_KIND_BY_NAME.get(kind or "")
+    return f"{style.glyph} {style.label}" if style else (kind or "")
 
 
 def write_tables(con: duckdb.DuckDBPyConnection) -> None:

@@ -202,7 +202,8 @@ def test_permalink_reopens_the_same_view(monkeypatch, seed_store):
 
 def test_download_buttons_exist(monkeypatch, seed_store):
     at = run_page(monkeypatch, seed_store, EXPLORE, brand="lorex")
-    assert [b.label for b in at.get("download_button")] == ["CSV", "XLSX", "Parquet", "JSON"]
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["CSV", "XLSX", "Parquet", "JSON", "Evidence pack (ZIP)"]
 
 
 def test_status_export_has_every_row_its_source_and_provenance(monkeypatch, seed_store):
@@ -285,7 +286,7 @@ def test_pinning_v1_shows_and_exports_version_1(monkeypatch, two_versions):
     assert offered(latest, "explore").data_version == 2
 
     at = run_page(monkeypatch, two_versions, EXPLORE, view="evidence", v="1")
-    assert any("Pinned to data version 1" in m for m in messages(at.sidebar, "warning"))
+    assert any("Pinned to data version 1" in m for m in messages(at.main, "warning"))
     rows = shown(at)
     assert len(rows) == 30 and "imou" not in set(rows["brand_id"])
     offer = offered(at, "explore")

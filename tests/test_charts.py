@@ -235,7 +235,7 @@ def _events() -> pd.DataFrame:
 
 def test_coverage_has_one_step_line_per_brand():
     fig = charts.coverage_chart(_coverage(), _events())
-    lines = [trace for trace in fig.data if trace.mode == "lines"]
+    lines = [trace for trace in fig.data if trace.mode == "lines+markers"]
     assert sorted(trace.name for trace in lines) == sorted(["Lorex", ESCAPED])
     lorex = next(trace for trace in lines if trace.name == "Lorex")
     assert list(lorex.y) == [5, 5, 3, 3] and lorex.line.shape == "hv"

@@ -223,16 +223,16 @@ def test_disputed_intervals_are_hatched_and_say_so(intervals):
 
 def test_events_are_vertical_markers_with_their_titles(intervals, events):
     fig = charts.timeline_chart(intervals, events, start="2021-10-01", end="2025-10-29")
-    markers = [trace for trace in fig.data if trace.name == "Events"]
-    assert len(markers) == 1
-    # One marker per date in the window; the 2030 event is outside it.
-    assert [pd.Timestamp(x) for x in markers[0].x] == [
-        pd.Timestamp("2021-10-25"),
-        pd.Timestamp("2022-11-25"),
-    ]
-    first = markers[0].hovertext[0]
-    assert "The Verge story" in first and "TechCrunch story" in first and "reporting" in first
-    assert "FCC order" in markers[0].hovertext[1]
+    markers = {t.meta: t for t in fig.data if t.yaxis == charts.EVENT_AXIS}
+    # One trace per kind in the window (the 2030 context event is outside it), a marker per date.
+    assert set(markers) == {"reporting", "regulatory"}
+    reporting, regulatory = markers["reporting"], markers["regulatory"]
+    assert [pd.Timestamp(x) for x in reporting.x] == [pd.Timestamp("2021-10-25")]
+    assert [pd.Timestamp(x) for x in regulatory.x] == [pd.Timestamp("2022-11-25")]
+    first = reporting.hovertext[0]
+    assert "The Verge story" in first and "TechCrunch story" in first and "Reporting" in first
+    assert "FCC order" in regulatory.hovertext[0]
+    assert reporting.marker.symbol != regulatory.marker.symbol
     lines = [shape for shape in fig.layout.shapes if shape.type == "line"]
     assert len(lines) == 2
 
@@ -479,10 +479,14 @@ def test_ownership_has_one_row_per_claim_labelled_company_and_confidence(ownersh
     for point in bar_points(fig):
         if point["y"].startswith("Skywatch"):
             assert point["end"] == pd.Timestamp("2025-10-30")
-    # One colour per company; lower confidence is fainter.
+    # One colour per company (the outline); lower confidence is greyer, and opaque.
     dahua = next(trace for trace in bars(fig) if trace.name == "Dahua Technology")
-    assert list(dahua.marker.opacity) == [1.0, 0.7]
-    assert {trace.marker.color for trace in bars(fig)}.isdisjoint(
+    high, medium = dahua.marker.color
+    assert high == dahua.marker.line.color and medium != high
+    assert dahua.marker.opacity is None
+    grey = charts._FADED_TOWARDS
+    assert charts.contrast_ratio(medium, grey) < charts.contrast_ratio(high, grey)
+    assert {trace.marker.line.color for trace in bars(fig)}.isdisjoint(
         {style.colour for style in charts.STATUS_STYLES.values()}
     )
 

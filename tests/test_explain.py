@@ -38,3 +38,41 @@ def test_the_runner_up_is_named_by_the_rule(tmp_path: Path):
         "strongest other source of its date; a statement outranks a listing check."
     ]
     assert why.table["part"].tolist()[0] == "Decides the status"
+
+
+def test_a_cell_as_a_fact_sentence_with_footnotes(seed_con):
+    day = dt.date(2021, 11, 30)
+    rows = queries.run_query(
+        seed_con, "status_explained", {"retailer": "home-depot", "brand": "lorex", "as_of": day}
+    )
+    cited = explain.fact(rows, day, "Home Depot", "Lorex")
+    assert (
+        cited.sentence
+        == "As of 30 Nov 2021 Home Depot did not sell Lorex (status: removed) [1][2]."
+    )
+    assert cited.footnotes[0].startswith(
+        "[1] statement, medium confidence, dated 2021-10-28: https://www.togonewsgazette.com/"
+    )
+    assert cited.footnotes[1].startswith(
+        "[2] statement, high confidence, dated 2021-10-25: https://news.yahoo.com/"
+    )
+    text = cited.text("Source: Shelfwatch data v1, CC BY 4.0", "http://localhost/overview?v=1")
+    assert text.splitlines()[-2:] == [
+        "Source: Shelfwatch data v1, CC BY 4.0",
+        "http://localhost/overview?v=1",
+    ]
+    disputed = explain.fact(
+        queries.run_query(
+            seed_con, "status_explained", {"retailer": "best-buy", "brand": "ezviz", "as_of": day}
+        ),
+        day,
+        "Best Buy",
+        "Ezviz",
+    )
+    assert "the status is disputed" in disputed.sentence
+    no_data = queries.run_query(
+        seed_con,
+        "status_explained",
+        {"retailer": "home-depot", "brand": "lorex", "as_of": dt.date(2015, 1, 1)},
+    )
+    assert explain.fact(no_data, dt.date(2015, 1, 1), "Home Depot", "Lorex") is None

@@ -105,6 +105,9 @@ PARAMETERS: dict[str, set[str]] = {
     "designation_lists": set(),
     "designations_for_brand": {"brand"},
     "events": {"start", "end", "kinds"},
+    "events_for_brands": {"start", "end", "kinds", "brands"},
+    "featured_views": set(),
+    "pairs_on_date": {"as_of", "sold", "disputed", "stale_after", "max_rows"},
     "evidence_for_pair": {"retailer", "brand"},
     "observation_days": {"start", "end"},
     "explorer_observations": {
@@ -160,6 +163,22 @@ PARAMETERS: dict[str, set[str]] = {
 }
 
 COLUMNS: dict[str, list[str]] = {
+    "featured_views": ["title", "page", "params", "note"],
+    "pairs_on_date": [
+        "retailer_id",
+        "retailer_name",
+        "brand_id",
+        "brand_name",
+        "status",
+        "since",
+        "disputed",
+        "last_evidence_on",
+        "stale",
+        "source_url",
+        "source_kind",
+        "confidence",
+        "quote",
+    ],
     "status_grid": [
         "retailer_id",
         "brand_id",
@@ -345,6 +364,16 @@ COLUMNS: dict[str, list[str]] = {
     "companies": ["company_id", "name", "country", "brands"],
     "designation_lists": ["list", "companies", "first_effective_on"],
     "events": ["date", "title", "kind", "url", "company_id", "brand_id"],
+    "events_for_brands": [
+        "date",
+        "title",
+        "kind",
+        "url",
+        "company_id",
+        "company_name",
+        "brand_id",
+        "brand_name",
+    ],
     "ownership_for_brand": [
         "brand_id",
         "company_id",
@@ -968,8 +997,10 @@ def test_coverage_over_time_by_week_and_day(mini_con):
 
 def test_coverage_over_time_by_year_defaults_to_the_data_bounds(mini_con):
     # No start/end: from the year of the first observation (2020) to the last (2023-05-01).
+    # b-x has no observation up to 2020-01-01: no data (NULL), not 0; from 2022 its pairs have
+    # data but none sells it: 0.
     assert coverage(mini_con, "year", None, None) == [
-        ("b-x", "Brand X", D("2020-01-01"), 0),
+        ("b-x", "Brand X", D("2020-01-01"), None),
         ("b-x", "Brand X", D("2021-01-01"), 2),
         ("b-x", "Brand X", D("2022-01-01"), 0),
         ("b-x", "Brand X", D("2023-01-01"), 0),  # the re-listing is on 05-01
@@ -1456,6 +1487,64 @@ def test_events(mini_con):
     ]
 
 
+def test_events_for_brands_keeps_the_brands_their_parents_and_general_events(mini_con):
+    listed = (
+        D("2019-10-09"),
+        "Parent One on the Entity List",
+        "regulatory",
+        src("el"),
+        "p-one",
+        "Parent One",
+        None,
+        None,
+    )
+    story = (
+        D("2021-10-25"),
+        "Story breaks",
+        "reporting",
+        src("story"),
+        None,
+        None,
+        "b-x",
+        "Brand X",
+    )
+
+    def events(**params: object) -> list[tuple]:
+        return run(
+            mini_con, "events_for_brands", **{"start": None, "end": None, "kinds": None, **params}
+        )
+
+    assert events(brands=None) == [listed, story]  # NULL: every event
+    # b-x: its own story, and p-one's listing (p-one owns b-x by some claim).
+    assert events(brands=["b-x"]) == [listed, story]
+    # b-y: p-one owns it too, but the story is about b-x.
+    assert events(brands=["b-y"]) == [listed]
+    # b-z: no claim names its parent and nothing names it.
+    assert events(brands=["b-z"]) == []
+    assert events(brands=["b-x"], kinds=["reporting"], start=D("2020-01-01")) == [story]
+
+
+def test_events_for_brands_keeps_general_events_for_every_brand(seed_con):
+    frame = run_query(
+        seed_con,
+        "events_for_brands",
+        {"start": None, "end": None, "kinds": None, "brands": ["ezviz"]},
+    )
+    everything = run_query(seed_con, "events", {"start": None, "end": None, "kinds": None})
+    general = everything[everything["brand_id"].isna() & everything["company_id"].isna()]
+    assert len(general) > 0
+    assert set(general["title"]) <= set(frame["title"])
+    # Lorex's lawsuits and Dahua's exit (Dahua owned Lorex, not Ezviz) are about other brands.
+    assert not frame["brand_id"].isin(["lorex"]).any()
+    assert not frame["company_id"].isin(["dahua"]).any()
+    lorex = run_query(
+        seed_con,
+        "events_for_brands",
+        {"start": None, "end": None, "kinds": None, "brands": ["lorex"]},
+    )
+    assert "dahua" in set(lorex["company_id"]) and "lorex" in set(lorex["brand_id"])
+
+
 def test_ownership_for_brand(mini_con):
     # fmt: off
     assert run(mini_con, "ownership_for_brand", brand="b-x") == [
@@ -1699,3 +1788,51 @@ def test_seed_status_after_the_october_2021_story(seed_con):
 
 
 NOT_SOLD = ("removed", "unavailable")
+
+
+def test_featured_views_keep_the_files_order(seed_con, mini_con):
+    rows = run(seed_con, "featured_views")
+    assert [row[0] for row in rows] == [
+        "October 2021 removals",
+        "Costco still selling, 2023",
+        "The 2025 re-listings",
+    ]
+    assert rows[0][1:3] == ("overview", "as_of=2021-11-30&compare=2021-10-01&brand=lorex%2Cezviz")
+    assert run(mini_con, "featured_views") == []  # the file is optional
+
+
+def test_pairs_on_date_lists_what_the_cards_count(seed_con):
+    day = D("2021-11-30")
+    kpis = {
+        row[0]: row[2]
+        for row in records(
+            run_query(
+                seed_con,
+                "kpis",
+                {"as_of": day, "compare": None, "any_claim": False, "stale_after": 365},
+            )
+        )
+    }
+
+    def pairs(**params: object) -> list[tuple]:
+        return pick(
+            seed_con,
+            "pairs_on_date",
+            ["retailer_id", "brand_id", "status", "disputed"],
+            **{"as_of": day, "stale_after": 365, "max_rows": None, **params},
+        )
+
+    sold = pairs(sold=True, disputed=None)
+    assert len(sold) == kpis["pairs_sold"] == 6
+    assert {row[2] for row in sold} == {"stocked", "exiting"}
+    not_sold = pairs(sold=False, disputed=None)
+    assert len(not_sold) == kpis["pairs_not_sold"] == 4
+    assert pairs(sold=None, disputed=True) == [("best-buy", "ezviz", "exiting", True)]
+    assert len(pairs(sold=None, disputed=None)) == kpis["pairs_with_data"]
+    # Ordered by retailer then brand name, cut after the order.
+    assert pairs(sold=True, disputed=None, max_rows=2) == sold[:2]
+    assert sold[:2] == [
+        ("best-buy", "ezviz", "exiting", True),
+        ("best-buy", "lorex", "exiting", False),
+    ]
+    assert pairs(sold=None, disputed=None, as_of=D("2015-01-01")) == []  # no data: no pairs

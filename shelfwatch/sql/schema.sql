@@ -56,6 +56,15 @@ create table if not exists events (
     brand_id   varchar
 );
 
+-- Permalinks the Overview offers (data/views.csv; shelfwatch/featured.py checks them).
+create table if not exists featured_views (
+    position bigint not null,
+    title    varchar not null,
+    page     varchar not null,
+    params   varchar not null,
+    note     varchar
+);
+
 -- obs_id is the global ingest order: the status rule's last tie-break ("ingested last").
 create table if not exists observations (
     obs_id        bigint not null,

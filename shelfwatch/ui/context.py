@@ -30,6 +30,14 @@ from shelfwatch.ui import data
 EARLIEST_DATE = dt.date(2010, 1, 1)
 # Widget keys of the sidebar's rule settings (URL parameters stale and claims).
 STALE_KEY, CLAIMS_KEY = "url_stale", "url_claims"
+# Session keys seeded from the link once (then the widgets win): the url_* widgets, the
+# chosen cell of the Overview and Explore, a profile's retailer or brand.
+LINK_SEEDED = ("url_", "cell_", "explore_cell", "profile_")
+# Streamlit's date field applies a typed date when the focus leaves it; Enter alone does not
+# (tests/browser/test_browser.py types dates this way).
+TYPED_DATE_HELP = "A typed date applies when you leave the field (Tab, or click elsewhere)."
+# The address bar as the server last wrote it (set_param, the frame's close).
+_LAST_URL = "_shelfwatch_url"
 
 
 @dataclass
@@ -100,10 +108,38 @@ def set_param(view: View, name: str, value: object, *, chosen: object = None) ->
         view.bound.pop(name, None)
         if name in st.query_params:
             del st.query_params[name]
+        _remember_url()
         return
     view.bound[name] = text
     if st.query_params.get_all(name) != [text]:
         st.query_params[name] = text
+    _remember_url()
+
+
+def _url_now() -> list[tuple[str, tuple[str, ...]]]:
+    return sorted((key, tuple(st.query_params.get_all(key))) for key in st.query_params)
+
+
+def _remember_url() -> None:
+    st.session_state[_LAST_URL] = _url_now()
+
+
+def _follow_new_link() -> bool:
+    """Seed the widgets from the link again when a link inside the session opened it.
+
+    A featured view or a card's link (st.page_link with parameters), or the browser's back
+    button, starts a run whose address differs from the one the server last wrote; the
+    widgets would otherwise keep their state and ignore it. A widget's own rerun starts from
+    the address the server wrote (remembered on every write, so an interrupted run counts),
+    and the menu's page links bring no parameters: both keep the reader's choices."""
+    last = st.session_state.get(_LAST_URL)
+    incoming = _url_now()
+    if last is None or not incoming or incoming == last:
+        return False
+    for key in list(st.session_state):
+        if isinstance(key, str) and key.startswith(LINK_SEEDED):
+            del st.session_state[key]
+    return True
 
 
 def sidebar() -> View | None:
@@ -190,11 +226,6 @@ def sidebar() -> View | None:
             help="Every status shown holds on this date. Default: the latest date in the data.",
             follows=True,
         )
-        if view.pinned:
-            st.warning(
-                f"Pinned to data version {version}; the latest is {latest}. "
-                "Remove `v` from the link to see the latest."
-            )
         st.caption(
             f"Data version {version} · {int(bounds['observations']):,} observations · "
             f"{first_date:%Y-%m-%d} to {last_date:%Y-%m-%d}"
@@ -247,6 +278,7 @@ class _Frame:
     view: View | None = None
     notices: object = None
     closed: bool = False
+    followed_link: bool = False  # this run opened a link from inside the session
 
 
 _FRAME: ContextVar[_Frame | None] = ContextVar("shelfwatch_frame", default=None)
@@ -270,14 +302,31 @@ def current() -> View:
         st.rerun()
     # Outside run_page (a page script run on its own) the frame is never closed for it.
     frame = _FRAME.get() or _Frame(spec=None)
+    frame.followed_link = _follow_new_link()
     view = sidebar()
     if view is None:
         st.stop()
     if frame.spec is not None:
         st.title(frame.spec.heading)
+    _date_line(view)
     frame.view = view
     frame.notices = st.container()
     return view
+
+
+def _date_line(view: View) -> None:
+    # In the main column, not only the sidebar: a phone shows the sidebar collapsed.
+    if view.pinned:
+        st.warning(
+            f"Pinned to data version {view.version}; the latest is {view.latest}. "
+            "Remove `v` from the link to see the latest.",
+            icon=":material/history:",
+        )
+    st.caption(
+        f"Status as of **{view.as_of:%Y-%m-%d}** · data version {view.version}"
+        + ("" if view.pinned else " (the latest)")
+        + " · the date and the rule's settings are in the sidebar"
+    )
 
 
 def run_page(page) -> None:
@@ -318,6 +367,10 @@ def _close(frame: _Frame) -> None:
         # Notices quote URL text: escape it so a crafted link cannot inject Markdown.
         for notice in view.params.notices:
             st.info(urlstate.escape_markdown(notice), icon="ℹ️")
+    if frame.followed_link:
+        # The browser keeps its old address after an in-app link to the same page while the
+        # server holds the link's: write the whole address, so both show what the page does.
+        st.query_params.from_dict(dict(view.bound))
     # Drop every URL parameter no widget accepted.
     for key in list(st.query_params):
         if key not in view.bound or st.query_params.get_all(key) != [view.bound[key]]:
@@ -325,6 +378,7 @@ def _close(frame: _Frame) -> None:
                 st.query_params[key] = view.bound[key]
             else:
                 del st.query_params[key]
+    _remember_url()
     if frame.spec is None or frame.spec.permalink:
         st.caption("Permalink to this exact view (data version pinned):")
         st.code(permalink(view), language=None)
@@ -385,7 +439,7 @@ def date_filter(
         key=key,
         min_value=low,
         max_value=high,
-        help=help,
+        help=f"{help or ''} {TYPED_DATE_HELP}".strip(),
         format="YYYY-MM-DD",
         on_change=_pin,
         args=(key,),

@@ -1,12 +1,16 @@
-"""Citable tables: downloads of every matching row, made only on click, and safe source links.
+"""Citable tables and charts: downloads of every matching row, chart images and evidence
+packs, made only on click, and safe source links.
 
 A :class:`Download` is the pure part: which catalog query on which version file, and what to
 say about it (version, date, filters, permalink); :meth:`Download.job` is the
-:class:`~shelfwatch.export_jobs.ExportJob` the CLI runs too. Under the Shelfwatch server
+:class:`~shelfwatch.export_jobs.ExportJob` the CLI runs too. A chart image is a
+:class:`~shelfwatch.images.ChartImage` and a pack an :class:`~shelfwatch.packs.EvidencePack`:
+each, like an export job, writes itself to a file. Under the Shelfwatch server
 (``shelfwatch/ui/server.py``, ``make run``) each button is a link to its download route, which
-streams the export to a file on disk; tests call :meth:`Download.make_bytes`, the same writer
-into memory, because AppTest cannot follow a link. Without that server (AppTest, a bare
-``streamlit run app.py``) Streamlit's download button is the fallback, for tables small
+writes the file on disk on a worker thread, within bounded slots; tests call
+:meth:`Download.make_bytes` (or the offered job, kept in session state), the same writer into
+memory, because AppTest cannot follow a link. Without that server (AppTest, a bare
+``streamlit run app.py``) Streamlit's download button is the fallback, for files small
 enough to hold in memory only.
 """
 
@@ -15,17 +19,22 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from shelfwatch import exports, tables
+from shelfwatch import charts, exports, images, packs, tables
+from shelfwatch.citations import ChartCitation
 from shelfwatch.export_jobs import ExportJob
+from shelfwatch.images import ChartImage, FigureSource
+from shelfwatch.packs import EvidencePack
+from shelfwatch.ui import context
 
 # Excel's limit, header row included (exports raise beyond it).
 XLSX_MAX_DATA_ROWS = 1_048_575
@@ -41,6 +50,13 @@ _FORMAT_HELP = {
     "parquet": "Typed columns; the provenance is in the schema metadata key 'shelfwatch'.",
     "json": '{"provenance": {...}, "columns": [...], "rows": [...]}',
 }
+_IMAGE_HELP = {
+    "png": "The chart as a PNG image (for print and slides) with its title, date, filters, data "
+    "version, credit line and permalink drawn in.",
+    "svg": "The chart as an SVG vector image (editable, text kept as text) with its title, date, "
+    "filters, data version, credit line and permalink drawn in.",
+}
+MEDIA_TYPES = {**exports.MEDIA_TYPES, **images.MEDIA_TYPES, packs.PACK_FORMAT: packs.MEDIA_TYPE}
 # A short, readable stand-in for a long source URL: its host name.
 HOST_PATTERN = r"^https?://(?:www\.)?([^/?#:]+)"
 
@@ -91,32 +107,62 @@ class Download:
         return out.getvalue()
 
 
-# Offers by token, for the download route: small (a query name and its parameters), bounded.
-_OFFERS: OrderedDict[str, tuple[ExportJob, str]] = OrderedDict()
+# What a route token stands for: each writes itself to a file, ``job.write_file(fmt, path)``.
+Job = ExportJob | ChartImage | EvidencePack
+
+# Offers by token, for the download route. Exports are small (a query name and its
+# parameters); images and packs hold their figures, so fewer of them are kept.
+_OFFERS: OrderedDict[str, tuple[Job, str]] = OrderedDict()
 _OFFERS_MAX = 10_000
+_DRAWN_OFFERS: OrderedDict[str, tuple[Job, str]] = OrderedDict()
+_DRAWN_OFFERS_MAX = 500
 _OFFERS_LOCK = threading.Lock()
+# Per session: a figure is not a value to hash on every rerun, so a chart's token names this
+# session's chart ``key`` with its citation, and the latest figure drawn under it wins.
+_SESSION_TOKEN = "_downloads_session"
+
+
+def _remember(offers: OrderedDict[str, tuple[Job, str]], limit: int, token: str, offer) -> None:
+    with _OFFERS_LOCK:
+        offers[token] = offer
+        offers.move_to_end(token)
+        while len(offers) > limit:
+            offers.popitem(last=False)
 
 
 def register(download: Download, fmt: str) -> str:
     """The route token of ``download`` in ``fmt`` (the same offer always gets the same one)."""
     job = download.job
     token = hashlib.sha256(repr((job, fmt)).encode("utf-8")).hexdigest()[:32]
-    with _OFFERS_LOCK:
-        _OFFERS[token] = (job, fmt)
-        _OFFERS.move_to_end(token)
-        while len(_OFFERS) > _OFFERS_MAX:
-            _OFFERS.popitem(last=False)
+    _remember(_OFFERS, _OFFERS_MAX, token, (job, fmt))
     return token
 
 
-def registered(token: str) -> tuple[ExportJob, str] | None:
+def register_drawn(job: ChartImage | EvidencePack, fmt: str, key: str) -> str:
+    """The route token of this session's chart image or pack ``key`` in ``fmt``."""
+    session = st.session_state.setdefault(_SESSION_TOKEN, secrets.token_hex(16))
+    if isinstance(job, EvidencePack):
+        names = tuple(title for title, _ in job.charts)
+        what: object = ("pack", job.export, names, job.citation)
+    else:
+        what = ("chart", job.citation)
+    token = hashlib.sha256(repr((session, key, what, fmt)).encode("utf-8")).hexdigest()[:32]
+    _remember(_DRAWN_OFFERS, _DRAWN_OFFERS_MAX, token, (job, fmt))
+    return token
+
+
+def registered(token: str) -> tuple[Job, str] | None:
     with _OFFERS_LOCK:
-        return _OFFERS.get(token)
+        return _OFFERS.get(token) or _DRAWN_OFFERS.get(token)
 
 
 def download_url(download: Download, fmt: str) -> str:
     """Relative to the page (every page sits at the top level), so a base path still works."""
     return f"{ROUTE.lstrip('/')}/{register(download, fmt)}/{download.file_name(fmt)}"
+
+
+def _drawn_url(job: ChartImage | EvidencePack, fmt: str, key: str) -> str:
+    return f"{ROUTE.lstrip('/')}/{register_drawn(job, fmt, key)}/{job.file_name(fmt)}"
 
 
 def download_buttons(
@@ -174,6 +220,136 @@ def download_buttons(
 def _deferred(download: Download, fmt: str):
     download.file_name(fmt)  # unknown formats fail now, not on click
     return lambda: download.make_bytes(fmt)
+
+
+def chart_citation(
+    view: context.View, title: str, filters: Mapping[str, object] | None = None
+) -> ChartCitation:
+    """What a chart of ``view`` says about itself: ``filters`` (``Filters.provenance(...)``;
+    default: every filter of the view not at its default) and the view's permalink."""
+    return ChartCitation.of(
+        title,
+        as_of=view.as_of,
+        filters=view.filters().provenance() if filters is None else filters,
+        data_version=view.version,
+        permalink=context.permalink(view),
+    )
+
+
+def chart_downloads(
+    view: context.View,
+    figure: FigureSource,
+    *,
+    key: str,
+    title: str,
+    filters: Mapping[str, object] | None = None,
+) -> None:
+    """PNG and SVG buttons for ``figure`` (or a builder of it, called only on click), each
+    image cited: title, as-of date, filters, data version, credit line and permalink.
+
+    The offered :class:`~shelfwatch.images.ChartImage` is kept in session state under
+    ``chart_<key>`` so tests can check the exact image a page offers."""
+    image = ChartImage(figure, chart_citation(view, title, filters))
+    st.session_state[f"chart_{key}"] = image
+    row = st.container(horizontal=True, key=f"chart_{key}_downloads")
+    for fmt in images.FORMATS:
+        label = f"Chart {fmt.upper()}"
+        if ROUTE_MOUNTED:
+            row.link_button(
+                label,
+                _drawn_url(image, fmt, key),
+                key=f"chart_{key}_{fmt}",
+                help=_IMAGE_HELP[fmt],
+                icon=":material/image:",
+            )
+            continue
+        row.download_button(
+            label,
+            data=_deferred_image(image, fmt),
+            file_name=image.file_name(fmt),
+            mime=MEDIA_TYPES[fmt],
+            key=f"chart_{key}_{fmt}",
+            help=_IMAGE_HELP[fmt],
+            on_click="ignore",  # drawing an image must not rerun (and re-query) the page
+            icon=":material/image:",
+        )
+
+
+def coverage_for_pack(
+    view: context.View, brand_ids: Sequence[str], *, every_event: bool = False
+) -> tuple[str, FigureSource]:
+    """The coverage chart of ``brand_ids`` over the whole data range (none chosen: the most
+    active brands), as a pack's (title, builder): read and built only when the pack is made."""
+    start, end = view.first_date, view.last_date
+    chart = packs.CoverageChart(
+        view.path,
+        tuple(brand_ids),
+        start,
+        end,
+        charts.coverage_grain(start, end),
+        every_event=every_event,
+    )
+    return chart.title, chart
+
+
+def _deferred_image(image: ChartImage, fmt: str):
+    image.file_name(fmt)  # unknown formats fail now, not on click
+    return lambda: image.make_bytes(fmt)
+
+
+def pack_button(
+    download: Download,
+    figures: Iterable[tuple[str, FigureSource]],
+    *,
+    key: str,
+    rows: int | None = None,
+) -> None:
+    """One button for the evidence pack of ``download``'s rows and its charts, ``figures``
+    (title, figure or builder) pairs: a ZIP made only on click. ``rows`` (when known)
+    disables it beyond :data:`shelfwatch.packs.MAX_PACK_ROWS`. The offered
+    :class:`~shelfwatch.packs.EvidencePack` is kept in session state under ``pack_<key>``."""
+    pack = EvidencePack(export=download.job, charts=tuple(figures))
+    st.session_state[f"pack_{key}"] = pack
+    too_big = rows is not None and rows > pack.max_rows
+    help_text = (
+        f"More than {pack.max_rows:,} rows, more than an evidence pack holds: narrow the "
+        "filters, or use the CSV or Parquet export (or `python -m shelfwatch export`)."
+        if too_big
+        else "One ZIP: the CSV of every row with its provenance, sources.csv (every source "
+        "with its quote), the charts as PNG and SVG with their citation, a README with the "
+        "citation, and SHA256SUMS to check the files (`sha256sum -c SHA256SUMS`)."
+    )
+    label = "Evidence pack (ZIP)"
+    if ROUTE_MOUNTED:
+        st.link_button(
+            label,
+            _drawn_url(pack, packs.PACK_FORMAT, key),
+            key=f"pack_{key}_zip",
+            help=help_text,
+            icon=":material/folder_zip:",
+            disabled=too_big,
+        )
+        return
+    st.download_button(
+        label,
+        data=_deferred_pack(pack),
+        file_name=pack.file_name(),
+        mime=packs.MEDIA_TYPE,
+        key=f"pack_{key}_zip",
+        help=help_text,
+        on_click="ignore",
+        icon=":material/folder_zip:",
+        disabled=too_big,
+    )
+
+
+def _deferred_pack(pack: EvidencePack):
+    def make() -> bytes:
+        out = io.BytesIO()  # the fallback only: the route writes the pack to disk
+        pack.write(out)
+        return out.getvalue()
+
+    return make
 
 
 def show_table(

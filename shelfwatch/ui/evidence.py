@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from shelfwatch import explain, tables, urlstate
+from shelfwatch import citations, explain, tables, urlstate
 from shelfwatch.ui import context, downloads
 
 WHY_COLUMNS = {
@@ -58,6 +58,20 @@ def show_why(view: context.View, retailer_id: str, brand_id: str, *, key: str) -
             else:
                 st.text(sentence)
         downloads.show_table(why.table, WHY_COLUMNS, key=f"why_table_{key}")
+        cited = explain.fact(
+            rows,
+            view.as_of,
+            view.retailer_names.get(retailer_id, retailer_id),
+            view.brand_names.get(brand_id, brand_id),
+        )
+        if cited is not None:
+            st.markdown("**Cite this** (the copy button is at the box's top right)")
+            # st.code shows text verbatim (no Markdown), whatever the quotes hold.
+            st.code(
+                cited.text(citations.credit_line(view.version), context.permalink(view)),
+                language=None,
+                wrap_lines=True,
+            )
 
 
 def pick_pair(

@@ -2,8 +2,10 @@
 
 ``streamlit run shelfwatch/ui/server.py`` (``make run``) serves the app through Streamlit's
 public ``st.App`` with the route ``/downloads/{token}/{file name}``. A page registers what a
-download holds (:func:`shelfwatch.ui.downloads.register`); the route streams that export from
-DuckDB into a temporary file, within a bounded number of export slots, and serves the file
+download holds (:func:`shelfwatch.ui.downloads.register` for an export,
+:func:`~shelfwatch.ui.downloads.register_drawn` for a chart image or an evidence pack); the
+route writes it into a temporary file on a worker thread, within a bounded number of slots
+(exports and images here; a pack takes one of its own as it is built), and serves the file
 from disk. Streamlit's own download button would hold the whole file in the server's memory
 (its media store keeps bytes), which a full export at 10M rows does not fit.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import html
 import os
 import tempfile
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import anyio.to_thread
@@ -23,8 +26,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Route
 
-from shelfwatch import exports, store
-from shelfwatch.export_jobs import ExportsBusy, export_slot
+from shelfwatch import exports, images, packs, store
+from shelfwatch.export_jobs import ExportJob, ExportsBusy, export_slot
 from shelfwatch.ui import downloads
 
 APP_SCRIPT = store.PROJECT_ROOT / "app.py"
@@ -59,18 +62,31 @@ def _write(job, fmt: str) -> Path:
     return path
 
 
+def _slot(job: downloads.Job) -> AbstractContextManager[None]:
+    # Taken here, before a thread is spent on it: one too many is told at once to try again.
+    if isinstance(job, ExportJob):
+        return export_slot()
+    if isinstance(job, images.ChartImage):
+        return images.image_slot()
+    return nullcontext()  # an evidence pack holds a pack slot while it is built
+
+
 async def serve_download(request: Request) -> Response:
     offer = downloads.registered(request.path_params["token"])
     if offer is None:
         return _message(404, "This download link has expired: reload the page and click again.")
     job, fmt = offer
     try:
-        with export_slot():
+        with _slot(job):
             path = await anyio.to_thread.run_sync(_write, job, fmt)
-    except ExportsBusy as exc:
+    except (ExportsBusy, images.ImagesBusy, packs.PacksBusy) as exc:
         return _message(503, f"Busy: {exc}.", retry_after=30)
-    except exports.TooManyRows as exc:
+    except (exports.TooManyRows, packs.PackTooLarge) as exc:
         return _message(413, f"{exc}.")
+    except images.ChromiumMissing as exc:
+        return _message(503, f"Chart images are not available on this server: {exc}.")
+    except images.ImageFailed as exc:
+        return _message(503, f"The chart could not be drawn: {exc}.")
     except duckdb.OutOfMemoryException:
         return _message(
             503, "The server is short of memory: try again in a minute.", retry_after=60
@@ -79,7 +95,7 @@ async def serve_download(request: Request) -> Response:
         return _message(503, "The download could not be written: try again in a minute.")
     return _DownloadFile(
         path,
-        media_type=exports.MEDIA_TYPES[fmt],
+        media_type=downloads.MEDIA_TYPES[fmt],
         filename=job.file_name(fmt),
         background=BackgroundTask(path.unlink, missing_ok=True),
     )

@@ -5,7 +5,8 @@
     .venv/bin/python -m tests.browser.capture --no-big         # seed only (keeps no 1M column)
 
 Builds the seed (data/) into a temporary store, starts `streamlit run app.py` on it, and opens
-every page in Debian's Chromium (1400 × 900, light theme) several times: the first visit runs
+every page in Debian's Chromium (1400 × 900, light theme) several times, then once each in the
+dark theme and at a phone's 390 × 844: the first visit runs
 on the server's cold caches, the others on warm ones. A page's render time is from navigation
 to Streamlit idle (script finished, no spinner, every chart drawn; bench/app_driver.py).
 The last visit of each page on the seed is saved as docs/screenshots/<page>.png. The same is
@@ -32,7 +33,12 @@ from shelfwatch import ingest
 DOCS = harness.PROJECT / "docs" / "screenshots"
 SEED = harness.PROJECT / "data"
 COMMAND = ".venv/bin/python -m tests.browser.capture"
-BIG_QUERIES = {name: "" for name in harness.PAGE_TITLES}  # default views: the demo has no lorex
+BIG_QUERIES = {name: "" for name in harness.PAGE_TITLES}
+# The Overview on its first featured view (data/views.csv): the story it opens on.
+QUERIES = {
+    **harness.PAGE_QUERIES,
+    "overview": "as_of=2021-11-30&compare=2021-10-01&brand=lorex,ezviz",
+}  # default views: the demo has no lorex
 
 
 def measure(
@@ -54,6 +60,41 @@ def measure(
             return harness.render_times(page, base, queries, rounds=rounds, shoot=shoot)
     finally:
         browser.close()
+
+
+# The other ways a reader sees each page, one visit each after the timed rounds (warm caches):
+# the system's dark setting, and a phone (390 × 844, the first screen).
+VARIANTS = {
+    "dark": {"viewport": harness.VIEWPORT, "color_scheme": "dark"},
+    "phone": {"viewport": {"width": 390, "height": 844}, "color_scheme": "light"},
+}
+
+
+def variants(playwright, store: Path, queries: dict[str, str], shots: Path) -> dict[str, dict]:
+    """Each page in each of VARIANTS, screenshot saved as <page>-<variant>.png; seconds each."""
+    browser = harness.launch_chromium(playwright)
+    seconds: dict[str, dict[str, float]] = {name: {} for name in VARIANTS}
+    try:
+        log = harness.LOGS / f"capture-{store.name}-variants.log"
+        with harness.streamlit_server(store, log, port=8501) as base:
+            base = base.replace("127.0.0.1", "localhost")
+            for variant, options in VARIANTS.items():
+                context = browser.new_context(**options)
+                page = context.new_page()
+                for name, query in queries.items():
+                    # Warm the server's caches for this page, then time a fresh session.
+                    harness.open_page(page, harness.page_url(base, name, query), 120_000)
+                    seconds[variant][name] = harness.open_page(
+                        page, harness.page_url(base, name, query), 120_000
+                    )
+                    assert not harness.problems(page), (
+                        f"{name} ({variant}): {harness.problems(page)}"
+                    )
+                    harness.save_screenshot(page, shots / f"{name}-{variant}.png", full_page=False)
+                context.close()
+    finally:
+        browser.close()
+    return seconds
 
 
 def _cold_warm(seconds: list[float] | None) -> tuple[str, str]:
@@ -93,25 +134,42 @@ caches; the very first page also pays for the server's first imports), *warm* th
 other visits. The 1M store is the README's demo (`demo --retailers 2000 --brands 5000
 --observations 1000000 --seed 1`), each page on its default view.
 
-| page | screenshot | seed, cold | seed, warm | 1M, cold | 1M, warm |
-|---|---|---|---|---|---|
+| page | light | dark | phone | seed cold | seed warm | dark | phone | 1M cold | 1M warm |
+|---|---|---|---|---|---|---|---|---|---|
 {rows}
+
+*Light* and *dark* are 1400 × 900 with the system set to that theme (the app follows it; the
+app menu's Settings switch it); *phone* is 390 × 844, the first screen a phone shows, sidebar
+collapsed. The dark and phone times are one visit each on warm caches.
 
 Measured {day} on {cores} CPU cores ({machine}), Streamlit {streamlit}, {chromium}.
 """
 
 
 def write_readme(
-    seed: dict[str, list[float]], big: dict[str, list[float]] | None, rounds: int
+    seed: dict[str, list[float]],
+    big: dict[str, list[float]] | None,
+    rounds: int,
+    other: dict[str, dict[str, float]],
 ) -> Path:
     rows = []
     for name, title in harness.PAGE_TITLES.items():
-        query = harness.PAGE_QUERIES[name]
+        query = QUERIES[name]
         address = f"/{name}" + (f"?{query}" if query else "")
-        cells = [*_cold_warm(seed.get(name)), *_cold_warm(big.get(name) if big else None)]
-        rows.append(
-            f"| **{title}** (`{address}`) | [{name}.png]({name}.png) | " + " | ".join(cells) + " |"
-        )
+        shots = [f"[{name}.png]({name}.png)"] + [
+            f"[{name}-{variant}.png]({name}-{variant}.png)" for variant in VARIANTS
+        ]
+        seen = [
+            f"{other[variant][name]:.1f} s" if name in other.get(variant, {}) else "–"
+            for variant in VARIANTS
+        ]
+        cells = [
+            *shots,
+            *_cold_warm(seed.get(name)),
+            *seen,
+            *_cold_warm(big.get(name) if big else None),
+        ]
+        rows.append(f"| **{title}** (`{address}`) | " + " | ".join(cells) + " |")
     path = DOCS / "README.md"
     path.write_text(
         README.format(
@@ -142,8 +200,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="shelfwatch-capture-") as tmp, sync_playwright() as pw:
         seed_store = Path(tmp) / "seed"
         ingest.build(SEED, seed_store, today=harness.DEMO_TODAY)
-        seed = measure(pw, seed_store, dict(harness.PAGE_QUERIES), args.rounds, DOCS)
+        seed = measure(pw, seed_store, dict(QUERIES), args.rounds, DOCS)
         print("seed:", {name: [round(s, 2) for s in times] for name, times in seed.items()})
+        other = variants(pw, seed_store, dict(QUERIES), DOCS)
+        print("seed, other views:", other)
 
         big = None
         if not args.no_big:
@@ -155,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
             big = measure(pw, big_store, BIG_QUERIES, args.rounds, None)
             print("1M:", {name: [round(s, 2) for s in times] for name, times in big.items()})
 
-    print("wrote", write_readme(seed, big, args.rounds))
+    print("wrote", write_readme(seed, big, args.rounds, other))
     return 0
 
 

@@ -1,0 +1,275 @@
+"""The Overview's headline: one sentence, from the data and the filters, that says who sells
+the brands on the date, what changed since the comparison date and how strong the evidence is.
+
+"As of 30 Nov 2021, 3 of 7 tracked retailers sell Lorex or Ezviz (Costco and Walmart sell
+both; Best Buy sells both but has announced its exit); since 1 Oct 2021 Home Depot and Lowe's
+stopped selling Lorex, Best Buy announced its exit from Lorex, and none re-listed either; on
+evidence of medium to high confidence; Best Buy's Ezviz status is disputed."
+
+It reads the rows the status rule gives (``status_as_of``: stale, disputed and the parent by
+the ownership rule) and the transitions of ``changes_between``; it never counts a pair with no
+data as sold or not. Pure: no streamlit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from shelfwatch import vocab
+
+NAMED = 4  # retailers or brands named in a list before "and N others"
+_CONFIDENCE_ORDER = {c.name: c.rank for c in vocab.CONFIDENCES}
+
+
+@dataclass(frozen=True)
+class Headline:
+    sentence: str
+    selling: tuple[str, ...]  # retailer ids selling at least one of the brands
+    changed: int  # transitions since the comparison date (first evidence is not a change)
+
+
+def day_text(day: dt.date) -> str:
+    """A date as a headline writes it: 30 Nov 2021."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def names_text(names: Sequence[str], conjunction: str = "and", noun: str = "others") -> str:
+    """'A', 'A and B', 'A, B and C', or the first few 'and N others'."""
+    names = list(names)
+    if len(names) > NAMED + 1:
+        rest = len(names) - NAMED
+        names = [*names[:NAMED], f"{rest:,} {noun}"]
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
+
+
+def _brands_text(brands: Iterable[str], in_scope: Sequence[str]) -> str:
+    """A set of brands: 'both' or 'all three' when it is every brand with data, else names."""
+    chosen = [b for b in in_scope if b in set(brands)]
+    if len(in_scope) > 1 and len(chosen) == len(in_scope):
+        return "both" if len(chosen) == 2 else f"all {len(chosen):,}"
+    return names_text(chosen, noun="other brands")
+
+
+def _ordered_by_name(ids: Iterable[str], names: Mapping[str, str]) -> list[str]:
+    return sorted(set(ids), key=lambda i: (names.get(i, i).casefold(), i))
+
+
+def _grouped(by_retailer: Mapping[str, frozenset[str]], names: Mapping[str, str]):
+    """Retailers with the same set of brands, together; the largest group first."""
+    groups: dict[frozenset[str], list[str]] = {}
+    for retailer in _ordered_by_name(by_retailer, names):
+        groups.setdefault(by_retailer[retailer], []).append(retailer)
+    return sorted(groups.items(), key=lambda item: (-len(item[1]), names.get(item[1][0], "")))
+
+
+def build(
+    *,
+    as_of: dt.date,
+    compare: dt.date | None,
+    brands: Sequence[tuple[str, str]],
+    retailer_names: Mapping[str, str],
+    retailers_in_scope: int,
+    scope: str,
+    statuses: Sequence[Mapping[str, object]],
+    changes: Sequence[Mapping[str, object]],
+    stale_after: int,
+) -> Headline:
+    """The headline for ``brands`` (id, name) on ``as_of``.
+
+    ``statuses`` are ``status_as_of`` rows of those brands (the retailers in scope only),
+    ``changes`` the ``changes_between`` rows from ``compare`` to ``as_of``; ``scope`` names the
+    retailers counted ("tracked", or "chosen" under a retailer filter)."""
+    brand_names = dict(brands)
+    day = day_text(as_of)
+    with_data = [b for b, _ in brands if any(row["brand_id"] == b for row in statuses)]
+    shown = [brand_names[b] for b in with_data]
+    all_names = [name for _, name in brands]
+    if not brands:
+        return Headline("There are no brands in this data version yet.", (), 0)
+    if not statuses:
+        return Headline(
+            f"As of {day}, there is no data on {names_text(all_names, 'or', 'other brands')} "
+            f"at any of the {retailers_in_scope:,} {scope} retailers: no source up to this "
+            f"date says whether they sell {'it' if len(brands) == 1 else 'them'}.",
+            (),
+            0,
+        )
+
+    sold: dict[str, set[str]] = {}
+    exiting: dict[str, set[str]] = {}
+    for row in statuses:
+        status = vocab.STATUS_BY_NAME.get(str(row["status"]))
+        if status is not None and status.sold:
+            sold.setdefault(str(row["retailer_id"]), set()).add(str(row["brand_id"]))
+            if status.name == "exiting":
+                exiting.setdefault(str(row["retailer_id"]), set()).add(str(row["brand_id"]))
+    one_brand = len(with_data) == 1
+    brand_phrase = names_text(shown, "or", "other brands")
+    if sold:
+        verb = "sells" if len(sold) == 1 and retailers_in_scope == 1 else "sell"
+        parts = [
+            f"As of {day}, {len(sold):,} of {retailers_in_scope:,} {scope} retailers "
+            f"{verb} {brand_phrase}"
+        ]
+        parts[0] += (
+            f" ({_selling_text(sold, exiting, with_data, brand_names, retailer_names, one_brand)})"
+        )
+    else:
+        parts = [
+            f"As of {day}, none of the {retailers_in_scope:,} {scope} retailers sells "
+            f"{brand_phrase}"
+        ]
+
+    changed = 0
+    if compare is not None and compare < as_of:
+        text, changed = _changes_text(changes, with_data, brand_names, retailer_names)
+        parts.append(f"since {day_text(compare)} {text}")
+
+    confidence = _confidence_text([*statuses, *changes])
+    if confidence:
+        parts.append(f"on evidence of {confidence} confidence")
+    stale = [
+        row
+        for row in statuses
+        if row.get("stale")
+        and str(row["retailer_id"]) in sold
+        and vocab.STATUS_BY_NAME[str(row["status"])].sold
+    ]
+    if stale:
+        pairs = sum(len(v) for v in sold.values())
+        verb = "rests" if len(stale) == 1 else "rest"
+        share = (
+            f"all {pairs:,} sold pairs rest"
+            if len(stale) == pairs
+            else f"{len(stale):,} of the {pairs:,} sold pairs {verb}"
+        )
+        parts.append(f"{share} on evidence over {stale_after:,} days old")
+    disputed = [row for row in statuses if row.get("disputed")]
+    if disputed:
+        parts.append(_disputed_text(disputed, brand_names, retailer_names))
+    listed = _listed_parents_text(statuses, with_data, brand_names)
+    if listed:
+        parts.append(listed)
+    no_data = [name for b, name in brands if b not in with_data]
+    if no_data:
+        parts.append(f"no data yet on {names_text(no_data, noun='other brands')}")
+    return Headline("; ".join(parts) + ".", tuple(_ordered_by_name(sold, retailer_names)), changed)
+
+
+def _selling_text(sold, exiting, with_data, brand_names, retailer_names, one_brand) -> str:
+    # Retailers selling the same brands and exiting the same ones read as one group.
+    keys = {r: (frozenset(b), frozenset(exiting.get(r, ()))) for r, b in sold.items()}
+    groups: dict[tuple[frozenset[str], frozenset[str]], list[str]] = {}
+    for retailer in _ordered_by_name(keys, retailer_names):
+        groups.setdefault(keys[retailer], []).append(retailer)
+    in_scope = [brand_names[b] for b in with_data]
+    texts = []
+    for (brand_set, leaving), members in sorted(
+        groups.items(), key=lambda item: (bool(item[0][1]), -len(item[1]))
+    ):
+        shown = names_text([retailer_names.get(r, r) for r in members])
+        has = "has" if len(members) == 1 else "have"
+        if one_brand:
+            texts.append(f"{shown}, which {has} announced an exit" if leaving else shown)
+            continue
+        verb = "sells" if len(members) == 1 else "sell"
+        text = f"{shown} {verb} {_brands_text([brand_names[b] for b in brand_set], in_scope)}"
+        if leaving == brand_set:
+            text += f" but {has} announced an exit"
+        elif leaving:
+            leaving_names = [brand_names[b] for b in with_data if b in leaving]
+            text += f", announcing an exit from {names_text(leaving_names)}"
+        texts.append(text)
+    return "; ".join(texts)
+
+
+# What a transition says, by the sold flag before and after it (first evidence is no change).
+def _kind_of(change: Mapping[str, object]) -> str | None:
+    before = vocab.STATUS_BY_NAME.get(str(change.get("from_status")))
+    after = vocab.STATUS_BY_NAME.get(str(change.get("to_status")))
+    if before is None or after is None or before.sold is None:
+        return None
+    if before.sold and not after.sold:
+        return "stopped"
+    if not before.sold and after.sold:
+        return "relisted"
+    if after.name == "exiting" and before.name != "exiting":
+        return "exit"
+    return None
+
+
+def _changes_text(changes, with_data, brand_names, retailer_names) -> tuple[str, int]:
+    by_kind: dict[str, dict[str, set[str]]] = {"stopped": {}, "exit": {}, "relisted": {}}
+    counted = 0
+    for change in changes:
+        kind = _kind_of(change)
+        if kind is None:
+            continue
+        counted += 1
+        by_kind[kind].setdefault(str(change["retailer_id"]), set()).add(str(change["brand_id"]))
+    in_scope = [brand_names[b] for b in with_data]
+
+    def clauses(kind: str, verb_one: str, verb_many: str, suffix: str = "") -> list[str]:
+        found = {r: frozenset(b) for r, b in by_kind[kind].items()}
+        out = []
+        for brand_set, members in _grouped(found, retailer_names):
+            brands = names_text([brand_names.get(b, b) for b in with_data if b in brand_set])
+            verb = verb_one if len(members) == 1 else verb_many
+            who = names_text([retailer_names.get(r, r) for r in members])
+            out.append(f"{who} {verb}{brands}{suffix}")
+        return out
+
+    parts = [
+        *clauses("stopped", "stopped selling ", "stopped selling "),
+        *clauses("exit", "announced its exit from ", "announced their exit from "),
+    ]
+    relisted = by_kind["relisted"]
+    either = "it" if len(in_scope) == 1 else ("either" if len(in_scope) == 2 else "any of them")
+    if relisted:
+        names = [retailer_names.get(r, r) for r in _ordered_by_name(relisted, retailer_names)]
+        brands_back = {b for found in relisted.values() for b in found}
+        what = _brands_text([brand_names[b] for b in brands_back if b in brand_names], in_scope)
+        what = "it" if len(in_scope) == 1 else what
+        parts.append(f"{len(relisted):,} re-listed {what} ({names_text(names)})")
+    else:
+        parts.append(f"none re-listed {either}")
+    if counted == 0:
+        return f"no retailer's status of {names_text(in_scope, 'or')} changed", 0
+    return names_text(parts), counted
+
+
+def _confidence_text(rows: Iterable[Mapping[str, object]]) -> str:
+    seen = {str(row["confidence"]) for row in rows if row.get("confidence") in _CONFIDENCE_ORDER}
+    if not seen:
+        return ""
+    ordered = sorted(seen, key=_CONFIDENCE_ORDER.__getitem__)
+    return ordered[0] if len(ordered) == 1 else f"{ordered[0]} to {ordered[-1]}"
+
+
+def _disputed_text(disputed, brand_names, retailer_names) -> str:
+    if len(disputed) > 2:
+        return f"{len(disputed):,} of these statuses are disputed"
+    pairs = [
+        f"{retailer_names.get(str(row['retailer_id']), row['retailer_id'])}'s "
+        f"{brand_names.get(str(row['brand_id']), row['brand_id'])}"
+        for row in disputed
+    ]
+    return f"{names_text(pairs)} status{'es are' if len(pairs) > 1 else ' is'} disputed"
+
+
+def _listed_parents_text(statuses, with_data, brand_names) -> str:
+    """Which brands' parents (by the ownership rule the rows were read with) are listed."""
+    listed = {str(row["brand_id"]) for row in statuses if row.get("lists")}
+    if not listed:
+        return ""
+    if len(with_data) > 1 and listed >= set(with_data):
+        every = "both brands'" if len(with_data) == 2 else f"all {len(with_data):,} brands'"
+        return f"{every} parents are on a designation list"
+    names = [brand_names[b] for b in with_data if b in listed]
+    return (
+        f"{names_text(names)}'s parent{'s are' if len(names) > 1 else ' is'} on a designation list"
+    )

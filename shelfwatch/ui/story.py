@@ -1,0 +1,256 @@
+"""The Overview's way into the story: the headline sentence, the featured views, and the list
+behind each headline card.
+
+The sentence's words come from ``shelfwatch.headline`` and reach the screen escaped; the
+featured views are the data's own (``data/views.csv``, checked at publish); every card's list
+is a catalog query with the page's date and rule settings, shown as text cells and exported
+with provenance like any other table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import streamlit as st
+
+from shelfwatch import charts, featured, headline, site, tables, urlstate, vocab
+from shelfwatch.ui import context, downloads, evidence
+
+CARD_KEY = "url_card"
+CARD_ROWS = 1_000  # the list on screen; its downloads hold every row
+_PAIR_COLUMNS = {
+    "retailer_name": "Retailer",
+    "brand_name": "Brand",
+    "status": "Status",
+    "since": st.column_config.DateColumn("Since", format="YYYY-MM-DD"),
+    "disputed": st.column_config.CheckboxColumn("Disputed"),
+    "last_evidence_on": st.column_config.DateColumn("Latest evidence", format="YYYY-MM-DD"),
+    "stale": st.column_config.CheckboxColumn("Stale"),
+    "source_url": "Source",
+    "source_kind": "Source kind",
+    "confidence": "Confidence",
+    "quote": st.column_config.TextColumn("Quote", width="large"),
+}
+
+
+@dataclass(frozen=True)
+class CardList:
+    """What a headline card counts, as a catalog query over the page's date and settings."""
+
+    query: str
+    title: str  # of the list and of its export
+    extra: tuple[tuple[str, object], ...] = ()
+
+
+CARD_LISTS: dict[str, CardList] = {
+    "pairs_sold": CardList("pairs_on_date", "Pairs sold", (("sold", True), ("disputed", None))),
+    "pairs_not_sold": CardList(
+        "pairs_on_date", "Pairs not sold", (("sold", False), ("disputed", None))
+    ),
+    "relistings": CardList("relistings", "Re-listings"),
+    "exposed_retailers": CardList("exposure_by_parent", "Retailers exposed", (("lists", None),)),
+    "disputed_pairs": CardList(
+        "pairs_on_date", "Disputed pairs", (("sold", None), ("disputed", True))
+    ),
+}
+
+
+def show_headline(
+    view: context.View,
+    *,
+    compare: dt.date,
+    brand_ids: Sequence[str],
+    chosen_retailers: Sequence[str],
+) -> headline.Headline:
+    """The sentence for the grid's brands (and chosen retailers), with links to its rows."""
+    retailers = tuple(chosen_retailers) or None
+    statuses = view.query(
+        "status_as_of",
+        **view.filters()
+        .replace(retailers=tuple(chosen_retailers), brands=tuple(brand_ids))
+        .query_params("status_as_of"),
+    )
+    changes = (
+        view.query(
+            "changes_between",
+            start=compare,
+            end=view.as_of,
+            retailers=retailers,
+            brands=tuple(brand_ids),
+            max_rows=None,
+        )
+        if compare < view.as_of
+        else None
+    )
+    names = sorted(
+        ((b, view.brand_names.get(b, b)) for b in brand_ids),
+        key=lambda pair: (pair[1].casefold(), pair[0]),
+    )
+    said = headline.build(
+        as_of=view.as_of,
+        compare=compare,
+        brands=names,
+        retailer_names=view.retailer_names,
+        retailers_in_scope=len(chosen_retailers) or len(view.retailer_names),
+        scope="chosen" if chosen_retailers else "tracked",
+        statuses=statuses.to_dict("records"),
+        changes=[] if changes is None else changes.to_dict("records"),
+        stale_after=view.stale_after,
+    )
+    with st.container(border=True, key="headline"):
+        # Names come from the data: escaped, so the sentence is text whatever they hold.
+        st.markdown(f"##### {urlstate.data_markdown(said.sentence)}")
+        links = st.columns(3)
+        scope = view.filters().replace(retailers=tuple(chosen_retailers), brands=tuple(brand_ids))
+        links[0].page_link(
+            site.page("explore").script,
+            label=f"The {len(said.selling):,} retailers selling, with sources",
+            icon=":material/table_view:",
+            query_params={
+                **scope.replace(statuses=vocab.SOLD).url_params(),
+                "view": "status",
+            },
+        )
+        if compare < view.as_of:
+            links[1].page_link(
+                site.page("compare").script,
+                label=f"Every change since {headline.day_text(compare)}",
+                icon=":material/compare_arrows:",
+                query_params={
+                    **scope.url_params(),
+                    "start": urlstate.format_value(compare) or "",
+                    "end": urlstate.format_value(view.as_of) or "",
+                },
+            )
+        links[2].page_link(
+            site.page("explore").script,
+            label="Re-listings with both sources",
+            icon=":material/history:",
+            query_params={**scope.url_params(), "view": "relistings"},
+        )
+    return said
+
+
+def show_featured(view: context.View) -> None:
+    """The data's featured views, each a permalink that opens the page exactly as defined."""
+    views = featured.from_rows(view.query("featured_views").to_dict("records"))
+    if not views:
+        return
+    st.markdown("**Featured views**")
+    for column, item in zip(st.columns(len(views)), views, strict=True):
+        with column.container(border=True):
+            st.page_link(
+                item.spec.script,
+                label=urlstate.data_markdown(item.title),
+                icon=":material/bookmark:",
+                query_params=dict(item.params),
+            )
+            if item.note:
+                st.caption(urlstate.data_markdown(item.note))
+
+
+def chosen_card(view: context.View) -> str | None:
+    """The card whose list is open (URL parameter ``card``), or None."""
+    if CARD_KEY not in st.session_state:
+        raw = st.query_params.get("card")
+        if raw and raw not in CARD_LISTS:
+            view.params.notices.append(
+                f"Ignored card={urlstate.printable(raw)[:30]!r}: expected one of "
+                f"{', '.join(CARD_LISTS)}."
+            )
+        st.session_state[CARD_KEY] = raw if raw in CARD_LISTS else None
+    metric = st.session_state[CARD_KEY]
+    context.set_param(view, "card", metric)
+    return metric
+
+
+def _open(metric: str | None) -> None:
+    st.session_state[CARD_KEY] = metric
+
+
+def card_button(metric: str, value: int, *, current: str | None) -> None:
+    """Under a card: open (or close) the list of what it counts."""
+    is_open = current == metric
+    st.button(
+        "Hide the list" if is_open else f"List {'them' if value != 1 else 'it'}",
+        key=f"card_{metric}",
+        icon=":material/expand_less:" if is_open else ":material/list:",
+        on_click=_open,
+        args=(None if is_open else metric,),
+        disabled=value == 0 and not is_open,
+        type="tertiary",
+    )
+
+
+def show_card_list(view: context.View, metric: str, total: int) -> None:
+    """The rows a card counts, with the page's date and settings, and their downloads."""
+    spec = CARD_LISTS[metric]
+    # The cards count every pair in the data: the grid's retailer and brand filters do not
+    # apply to them, nor to their lists.
+    scope = view.filters().replace(retailers=(), brands=())
+    extra = dict(spec.extra)
+    shown = scope.query_params(spec.query, max_rows=CARD_ROWS, **extra)
+    rows = view.query(spec.query, **shown)
+    with st.container(border=True, key="card_list"):
+        head, close = st.columns([5, 1])
+        head.markdown(f"**{spec.title} on {view.as_of:%Y-%m-%d}**")
+        close.button(
+            "Close", key="card_close", on_click=_open, args=(None,), icon=":material/close:"
+        )
+        if rows.empty:
+            st.info("Nothing to list on this date.")
+            return
+        if metric == "relistings":
+            downloads.show_table(
+                rows.assign(
+                    not_sold_shown=rows["not_sold_status"].map(charts.status_label),
+                    relisted_shown=rows["relisted_status"].map(charts.status_label),
+                ),
+                evidence.RELISTING_COLUMNS,
+                links=("not_sold_source_url", "source_url"),
+                key="card_table",
+            )
+        elif metric == "exposed_retailers":
+            exposure = tables.exposure_table(rows)
+            st.caption(
+                f"{total:,} retailers sell at least one brand of a listed parent: one row per "
+                "parent, retailer and brand."
+            )
+            downloads.show_table(
+                exposure,
+                {
+                    "retailer": "Retailer",
+                    "brand": "Brand",
+                    "parent": "Parent company",
+                    "lists": "Designation lists",
+                    "status": "Status",
+                    "stale": st.column_config.CheckboxColumn("Stale"),
+                    "source_link": st.column_config.LinkColumn("Source of the status"),
+                    "source_text": "Source (not a web link)",
+                },
+                links=(),
+                key="card_table",
+            )
+        else:
+            downloads.show_table(
+                rows.assign(status=rows["status"].map(charts.status_label)),
+                _PAIR_COLUMNS,
+                key="card_table",
+            )
+        if len(rows) >= CARD_ROWS:
+            st.caption(f"The first {CARD_ROWS:,} rows are shown; the downloads hold every one.")
+        downloads.download_buttons(
+            downloads.Download(
+                source=downloads.QuerySource(
+                    view.path, spec.query, scope.query_params(spec.query, **extra)
+                ),
+                data_version=view.version,
+                as_of=view.as_of,
+                filters=scope.provenance("stale_after", "any_claim", card=metric),
+                title=f"Shelfwatch {spec.title.lower()}",
+                permalink=context.permalink(view),
+            ),
+            key=f"card_{metric}_download",
+        )
