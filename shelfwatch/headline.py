@@ -20,7 +20,11 @@ from dataclasses import dataclass
 from shelfwatch import vocab
 
 NAMED = 4  # retailers or brands named in a list before "and N others"
+GROUPS = 3  # groups of retailers (same brands) spelled out; beyond, the sentence counts them
 _CONFIDENCE_ORDER = {c.name: c.rank for c in vocab.CONFIDENCES}
+# What build() reads of the status_as_of and changes_between rows.
+STATUS_COLUMNS = ("retailer_id", "brand_id", "status", "confidence", "stale", "disputed", "lists")
+CHANGE_COLUMNS = ("retailer_id", "brand_id", "from_status", "to_status", "confidence")
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,8 @@ def names_text(names: Sequence[str], conjunction: str = "and", noun: str = "othe
 
 def _brands_text(brands: Iterable[str], in_scope: Sequence[str]) -> str:
     """A set of brands: 'both' or 'all three' when it is every brand with data, else names."""
-    chosen = [b for b in in_scope if b in set(brands)]
+    wanted = set(brands)
+    chosen = [b for b in in_scope if b in wanted]
     if len(in_scope) > 1 and len(chosen) == len(in_scope):
         return "both" if len(chosen) == 2 else f"all {len(chosen):,}"
     return names_text(chosen, noun="other brands")
@@ -167,6 +172,8 @@ def _selling_text(sold, exiting, with_data, brand_names, retailer_names, one_bra
     for retailer in _ordered_by_name(keys, retailer_names):
         groups.setdefault(keys[retailer], []).append(retailer)
     in_scope = [brand_names[b] for b in with_data]
+    if len(groups) > GROUPS:
+        return _selling_counts(sold, exiting, with_data, retailer_names)
     texts = []
     for (brand_set, leaving), members in sorted(
         groups.items(), key=lambda item: (bool(item[0][1]), -len(item[1]))
@@ -185,6 +192,25 @@ def _selling_text(sold, exiting, with_data, brand_names, retailer_names, one_bra
             text += f", announcing an exit from {names_text(leaving_names)}"
         texts.append(text)
     return "; ".join(texts)
+
+
+def _selling_counts(sold, exiting, with_data, retailer_names) -> str:
+    """Too many different mixes to list: how many sell every brand, and how many are leaving."""
+    every = [r for r, brands in sold.items() if len(brands) == len(with_data)]
+    parts = []
+    if len(with_data) > 1:
+        if every:
+            names = names_text(
+                [retailer_names.get(r, r) for r in _ordered_by_name(every, retailer_names)]
+            )
+            parts.append(f"{len(every):,} sell all {len(with_data):,}: {names}")
+        else:
+            parts.append(f"none sells all {len(with_data):,}")
+    if exiting:
+        parts.append(f"{len(exiting):,} have announced an exit from at least one")
+    return "; ".join(parts) or names_text(
+        [retailer_names.get(r, r) for r in _ordered_by_name(sold, retailer_names)]
+    )
 
 
 # What a transition says, by the sold flag before and after it (first evidence is no change).
@@ -215,8 +241,12 @@ def _changes_text(changes, with_data, brand_names, retailer_names) -> tuple[str,
 
     def clauses(kind: str, verb_one: str, verb_many: str, suffix: str = "") -> list[str]:
         found = {r: frozenset(b) for r, b in by_kind[kind].items()}
+        groups = _grouped(found, retailer_names)
+        if len(groups) > GROUPS:  # too many mixes to list: count retailers and pairs
+            pairs = sum(len(b) for b in found.values())
+            return [f"{len(found):,} retailers {verb_many}at least one ({pairs:,} pairs)"]
         out = []
-        for brand_set, members in _grouped(found, retailer_names):
+        for brand_set, members in groups:
             brands = names_text([brand_names.get(b, b) for b in with_data if b in brand_set])
             verb = verb_one if len(members) == 1 else verb_many
             who = names_text([retailer_names.get(r, r) for r in members])
@@ -231,14 +261,19 @@ def _changes_text(changes, with_data, brand_names, retailer_names) -> tuple[str,
     either = "it" if len(in_scope) == 1 else ("either" if len(in_scope) == 2 else "any of them")
     if relisted:
         names = [retailer_names.get(r, r) for r in _ordered_by_name(relisted, retailer_names)]
-        brands_back = {b for found in relisted.values() for b in found}
-        what = _brands_text([brand_names[b] for b in brands_back if b in brand_names], in_scope)
-        what = "it" if len(in_scope) == 1 else what
+        sets = {frozenset(found) for found in relisted.values()}
+        if len(in_scope) == 1:
+            what = "it"
+        elif len(sets) == 1:  # every one re-listed the same brands
+            (same,) = sets
+            what = _brands_text([brand_names.get(b, b) for b in with_data if b in same], in_scope)
+        else:
+            what = "at least one of them"
         parts.append(f"{len(relisted):,} re-listed {what} ({names_text(names)})")
     else:
         parts.append(f"none re-listed {either}")
     if counted == 0:
-        return f"no retailer's status of {names_text(in_scope, 'or')} changed", 0
+        return f"no retailer's status of {names_text(in_scope, 'or', 'other brands')} changed", 0
     return names_text(parts), counted
 
 
@@ -270,6 +305,6 @@ def _listed_parents_text(statuses, with_data, brand_names) -> str:
         every = "both brands'" if len(with_data) == 2 else f"all {len(with_data):,} brands'"
         return f"{every} parents are on a designation list"
     names = [brand_names[b] for b in with_data if b in listed]
-    return (
-        f"{names_text(names)}'s parent{'s are' if len(names) > 1 else ' is'} on a designation list"
-    )
+    if len(names) == 1:
+        return f"{names[0]}'s parent is on a designation list"
+    return f"the parents of {names_text(names, noun='other brands')} are on a designation list"

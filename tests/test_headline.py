@@ -112,3 +112,22 @@ def test_no_data_is_said_never_counted():
     assert said.sentence.startswith("As of 30 Nov 2021, none of the 40 tracked retailers sells")
     assert said.sentence.endswith("; no data yet on Beta.")
     assert build([], brands=()).sentence == "There are no brands in this data version yet."
+
+
+def test_varied_mixes_at_scale_are_counted_not_listed():
+    brands = [(f"b{i}", f"Brand {i:02d}") for i in range(10)]
+    statuses = [
+        status(r, b, "exiting" if (i + j) % 7 == 0 else "stocked")
+        for i, r in enumerate(RETAILERS)
+        for j, (b, _) in enumerate(brands)
+        if (i * 3 + j) % 4  # every retailer a different mix of brands
+    ]
+    changes = [change(r, f"b{i % 10}", "stocked", "removed") for i, r in enumerate(RETAILERS)]
+    changes += [
+        change(r, f"b{(i + 3) % 10}", "removed", "stocked") for i, r in enumerate(RETAILERS)
+    ]
+    said = build(statuses, changes, brands=brands)
+    assert "(none sells all 10; 34 have announced an exit from at least one)" in said.sentence
+    assert "40 retailers stopped selling at least one (40 pairs)" in said.sentence
+    assert "40 re-listed at least one of them (Retailer 00, Retailer 01" in said.sentence
+    assert len(said.sentence) < 500

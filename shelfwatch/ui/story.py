@@ -95,8 +95,11 @@ def show_headline(
         retailer_names=view.retailer_names,
         retailers_in_scope=len(chosen_retailers) or len(view.retailer_names),
         scope="chosen" if chosen_retailers else "tracked",
-        statuses=statuses.to_dict("records"),
-        changes=[] if changes is None else changes.to_dict("records"),
+        # Only the columns the sentence reads: records of every column cost 10× more at scale.
+        statuses=statuses[list(headline.STATUS_COLUMNS)].to_dict("records"),
+        changes=[]
+        if changes is None
+        else changes[list(headline.CHANGE_COLUMNS)].to_dict("records"),
         stale_after=view.stale_after,
     )
     with st.container(border=True, key="headline"):
