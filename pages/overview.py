@@ -201,6 +201,9 @@ st.caption(
     "date, and the sources behind every status."
 )
 
+# Bound before anything cites this view: the radio is drawn with the coverage chart below.
+context.bind_choice(view, "events", tuple(EVENT_SCOPES), default="relevant")
+
 # --- Headline -------------------------------------------------------------------------------------
 # Drawn here, filled once the grid's filters below are read: the sentence speaks of its brands.
 headline_slot = st.container()
@@ -235,8 +238,9 @@ for column, kpi in zip(st.columns(len(cards)), cards, strict=True):
         st.caption(_kpi_caption(kpi["metric"], counts, view))
         story.card_button(kpi["metric"], int(kpi["value"]), current=open_card)
 st.caption(_coverage_line(counts, view))
-if open_card is not None:
-    story.show_card_list(view, open_card, counts.get(open_card, 0))
+# Filled at the end of the page, once the grid's filters and the cell are bound: the list's
+# downloads then cite the permalink of exactly this view.
+card_slot = st.container()
 
 # --- Status grid --------------------------------------------------------------------------------
 st.subheader(f"Who sells what on {view.as_of:%Y-%m-%d}")
@@ -534,3 +538,7 @@ if statuses_drawn:
             ],
             key="overview",
         )
+
+if open_card is not None:
+    with card_slot:
+        story.show_card_list(view, open_card, counts.get(open_card, 0))

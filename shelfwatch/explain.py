@@ -193,7 +193,13 @@ class Fact:
         return "\n".join(lines)
 
 
-def fact(rows: pd.DataFrame, as_of: dt.date, retailer: str, brand: str) -> Fact | None:
+def fact(
+    rows: pd.DataFrame,
+    as_of: dt.date,
+    retailer: str,
+    brand: str,
+    stale_after: int = vocab.STALE_AFTER_DAYS,
+) -> Fact | None:
     """The fact sentence of ``status_explained`` rows for ``as_of``; None when there is no
     data (a pair with no data has no fact to cite)."""
     if rows is None or rows.empty:
@@ -227,6 +233,12 @@ def fact(rows: pd.DataFrame, as_of: dt.date, retailer: str, brand: str) -> Fact 
     ]
     if len(cited) > len(shown):
         notes.append(f"… and {len(cited) - len(shown):,} more sources saying the same.")
+    last = _date(winner["effective_on"])
+    if (as_of - last).days > stale_after:
+        # Old evidence is said in the sentence itself: pasted alone it must not read as current.
+        said += (
+            f"; the latest evidence is of {last.day} {last:%b %Y}, over {stale_after:,} days old"
+        )
     if bool(winner["disputed"]):
         said += "; the status is disputed: other sources disagree"
     return Fact(f"{said} {marks}.", tuple(notes))

@@ -4,18 +4,20 @@ Overview offers as the way into the story ("October 2021 removals").
 A row names a title, the page (``site.PAGES``' address; empty = the Overview), the page's URL
 parameters as a query string (``as_of=2021-11-30&brand=lorex,ezviz``) and a one-line note. The
 build checks every row like any other input file (docs/design.md, "Data model"): a parameter
-a page does not read, an unknown id or a malformed date is a problem located by line and
-column, so a featured view never opens on a notice. Pure: no streamlit.
+the page does not read (``site.PageSpec.params``), an unknown id, a malformed date, a date
+outside the data's range or two dates in the wrong order is a problem located by line and
+column. The values of a page's own parameters (``top``, ``card``…) are the page's to check when
+the view opens, with a notice, as for any link. Pure: no streamlit.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
-from shelfwatch import site, urlstate
-from shelfwatch.filters import is_filter_param
+from shelfwatch import site, urlstate, vocab
 
 MAX_VIEWS = 50  # a short list to choose from, not a second catalog
 MAX_TITLE = 80
@@ -65,7 +67,9 @@ def from_rows(rows: Iterable[Mapping[str, object]]) -> list[FeaturedView]:
 
 
 def problems(
-    rows: Sequence[Mapping[str, str | None]], known: Mapping[str, Iterable[str]]
+    rows: Sequence[Mapping[str, str | None]],
+    known: Mapping[str, Iterable[str]],
+    today: dt.date,
 ) -> list[tuple[int, str, str, int | None]]:
     """What is wrong with the rows of a views file, as (row, column, message, other row) in
     file order, like the validate_* queries (other row: the earlier row a duplicate repeats).
@@ -110,13 +114,17 @@ def problems(
             )
             continue
         found.extend(
-            (row_no, "params", message, None) for message in _param_problems(row, spec, known)
+            (row_no, "params", message, None)
+            for message in _param_problems(row, spec, known, today)
         )
     return found
 
 
 def _param_problems(
-    row: Mapping[str, str | None], spec: site.PageSpec, known: Mapping[str, Iterable[str]]
+    row: Mapping[str, str | None],
+    spec: site.PageSpec,
+    known: Mapping[str, Iterable[str]],
+    today: dt.date,
 ) -> list[str]:
     try:
         params = parse_params(row.get("params"))
@@ -127,12 +135,22 @@ def _param_problems(
     for name in sorted({name for name in names if names.count(name) > 1}):
         messages.append(f"{name!r} is given more than once")
     for name in names:
-        if not (is_filter_param(name) or name in spec.own_params):
-            page_params = ", ".join(spec.own_params) or "none"
+        if name not in spec.params:
             messages.append(
-                f"the {spec.menu_title} page does not read {name!r} (its own parameters: "
-                f"{page_params}; or a filter)"
+                f"the {spec.menu_title} page does not read {name!r} (it reads "
+                f"{', '.join(spec.params)})"
             )
     # The shared parser says what a page would ignore; here that is a problem, not a notice.
-    messages.extend(urlstate.parse_params(dict(params), known).notices)
+    parsed = urlstate.parse_params(dict(params), known)
+    messages.extend(parsed.notices)
+    for name, day in parsed.dates.items():
+        if not vocab.EARLIEST_INPUT_DATE <= day <= today:
+            messages.append(
+                f"{name}={day:%Y-%m-%d} is outside {vocab.EARLIEST_INPUT_DATE:%Y-%m-%d} to "
+                f"today ({today:%Y-%m-%d})"
+            )
+    for first, second in (("compare", "as_of"), ("start", "end")):
+        dates = parsed.dates
+        if first in dates and second in dates and dates[first] > dates[second]:
+            messages.append(f"{first} is after {second}")
     return messages

@@ -50,13 +50,16 @@ def names_text(names: Sequence[str], conjunction: str = "and", noun: str = "othe
     return f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
 
 
-def _brands_text(brands: Iterable[str], in_scope: Sequence[str]) -> str:
-    """A set of brands: 'both' or 'all three' when it is every brand with data, else names."""
-    wanted = set(brands)
-    chosen = [b for b in in_scope if b in wanted]
-    if len(in_scope) > 1 and len(chosen) == len(in_scope):
+def _brands_text(
+    brand_ids: Iterable[str], with_data: Sequence[str], brand_names: Mapping[str, str]
+) -> str:
+    """A set of brands (ids): 'both' or 'all 3' when it is every brand with data, else names
+    in the order of ``with_data`` (ids compared, never names: two brands may share one)."""
+    wanted = set(brand_ids)
+    chosen = [b for b in with_data if b in wanted]
+    if len(with_data) > 1 and len(chosen) == len(with_data):
         return "both" if len(chosen) == 2 else f"all {len(chosen):,}"
-    return names_text(chosen, noun="other brands")
+    return names_text([brand_names.get(b, b) for b in chosen], noun="other brands")
 
 
 def _ordered_by_name(ids: Iterable[str], names: Mapping[str, str]) -> list[str]:
@@ -88,11 +91,11 @@ def build(
     ``statuses`` are ``status_as_of`` rows of those brands (the retailers in scope only),
     ``changes`` the ``changes_between`` rows from ``compare`` to ``as_of``; ``scope`` names the
     retailers counted ("tracked", or "chosen" under a retailer filter)."""
-    brand_names = dict(brands)
+    brand_names = {b: name or b for b, name in brands}  # an empty name shows the id
     day = day_text(as_of)
     with_data = [b for b, _ in brands if any(row["brand_id"] == b for row in statuses)]
     shown = [brand_names[b] for b in with_data]
-    all_names = [name for _, name in brands]
+    all_names = [brand_names[b] for b, _ in brands]
     if not brands:
         return Headline("There are no brands in this data version yet.", (), 0)
     if not statuses:
@@ -133,6 +136,10 @@ def build(
     if compare is not None and compare < as_of:
         text, changed = _changes_text(changes, with_data, brand_names, retailer_names)
         parts.append(f"since {day_text(compare)} {text}")
+    elif compare is not None and compare > as_of:
+        parts.append(
+            f"the comparison date, {day_text(compare)}, is after this date, so no change is counted"
+        )
 
     confidence = _confidence_text([*statuses, *changes])
     if confidence:
@@ -159,7 +166,7 @@ def build(
     listed = _listed_parents_text(statuses, with_data, brand_names)
     if listed:
         parts.append(listed)
-    no_data = [name for b, name in brands if b not in with_data]
+    no_data = [brand_names[b] for b, _ in brands if b not in with_data]
     if no_data:
         parts.append(f"no data yet on {names_text(no_data, noun='other brands')}")
     return Headline("; ".join(parts) + ".", tuple(_ordered_by_name(sold, retailer_names)), changed)
@@ -171,7 +178,6 @@ def _selling_text(sold, exiting, with_data, brand_names, retailer_names, one_bra
     groups: dict[tuple[frozenset[str], frozenset[str]], list[str]] = {}
     for retailer in _ordered_by_name(keys, retailer_names):
         groups.setdefault(keys[retailer], []).append(retailer)
-    in_scope = [brand_names[b] for b in with_data]
     if len(groups) > GROUPS:
         return _selling_counts(sold, exiting, with_data, retailer_names)
     texts = []
@@ -184,7 +190,7 @@ def _selling_text(sold, exiting, with_data, brand_names, retailer_names, one_bra
             texts.append(f"{shown}, which {has} announced an exit" if leaving else shown)
             continue
         verb = "sells" if len(members) == 1 else "sell"
-        text = f"{shown} {verb} {_brands_text([brand_names[b] for b in brand_set], in_scope)}"
+        text = f"{shown} {verb} {_brands_text(brand_set, with_data, brand_names)}"
         if leaving == brand_set:
             text += f" but {has} announced an exit"
         elif leaving:
@@ -266,14 +272,16 @@ def _changes_text(changes, with_data, brand_names, retailer_names) -> tuple[str,
             what = "it"
         elif len(sets) == 1:  # every one re-listed the same brands
             (same,) = sets
-            what = _brands_text([brand_names.get(b, b) for b in with_data if b in same], in_scope)
+            what = _brands_text(same, with_data, brand_names)
         else:
             what = "at least one of them"
         parts.append(f"{len(relisted):,} re-listed {what} ({names_text(names)})")
     else:
         parts.append(f"none re-listed {either}")
     if counted == 0:
-        return f"no retailer's status of {names_text(in_scope, 'or', 'other brands')} changed", 0
+        # Other transitions (an exit withdrawn, removed ↔ unavailable) are not these three.
+        brands_text = names_text(in_scope, "or", "other brands")
+        return f"no retailer stopped selling, announced an exit from or re-listed {brands_text}", 0
     return names_text(parts), counted
 
 

@@ -653,14 +653,18 @@ def _check_rows(
             problems,
         )
     if role == "views":
-        _check_views(con, line_map, name, problems)
+        _check_views(con, line_map, name, today, problems)
         return
     params: dict[str, object] = {"today": today, "earliest": vocab.EARLIEST_INPUT_DATE}
     _collect(con, f"validate_{role}", params, line_map, name, problems)
 
 
 def _check_views(
-    con: duckdb.DuckDBPyConnection, line_map: LineMap, name: str, problems: Problems
+    con: duckdb.DuckDBPyConnection,
+    line_map: LineMap,
+    name: str,
+    today: dt.date,
+    problems: Problems,
 ) -> None:
     # A featured view is a link: the URL parser the pages use checks it, against the ids this
     # build loaded (views load last), so a view never opens on an "ignored" notice.
@@ -680,7 +684,7 @@ def _check_views(
         "kind": vocab.SOURCE_KIND_NAMES,
         "confidence": vocab.CONFIDENCE_NAMES,
     }
-    for row, column, message, other in featured.problems(rows, known):
+    for row, column, message, other in featured.problems(rows, known, today):
         if other is not None:
             message = f"{message} (same as line {line_map.line(other)})"
         problems.add(Problem(name, line_map.line(row), column, message))

@@ -17,9 +17,19 @@ class PageSpec:
     heading: str  # the page's h1
     icon: str  # a Material Symbol: emoji render as empty boxes where no emoji font is installed
     permalink: bool = True  # a permalink under the page (not on a page with no filters)
-    # URL parameters of the page's own, beside the shared filters (shelfwatch.filters): what a
-    # featured view (data/views.csv) may set on it.
+    # The URL parameters the page reads beside the frame's (as_of, stale, claims, v): the
+    # filters it offers (shelfwatch.filters' names) and its own. A featured view
+    # (data/views.csv) may set these and no others.
+    filters: tuple[str, ...] = ()
     own_params: tuple[str, ...] = ()
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        return (*FRAME_PARAMS, *self.filters, *self.own_params)
+
+
+# Read by the frame on every page (the sidebar's date and rule settings, the pinned version).
+FRAME_PARAMS: Final = ("as_of", "stale", "claims", "v")
 
 
 PAGES: Final[tuple[PageSpec, ...]] = (
@@ -29,15 +39,24 @@ PAGES: Final[tuple[PageSpec, ...]] = (
         "Overview",
         "Overview",
         ":material/dashboard:",
+        filters=("retailer", "brand"),
         own_params=("compare", "top", "cell", "card", "events"),
     ),
-    PageSpec("timeline", "pages/timeline.py", "Timeline", "Timeline", ":material/timeline:"),
+    PageSpec(
+        "timeline",
+        "pages/timeline.py",
+        "Timeline",
+        "Timeline",
+        ":material/timeline:",
+        filters=("retailer", "brand", "status", "start", "end"),
+    ),
     PageSpec(
         "compare",
         "pages/compare.py",
         "Compare dates",
         "Compare two dates",
         ":material/compare_arrows:",
+        filters=("retailer", "brand", "start", "end"),
         own_params=("changes",),
     ),
     PageSpec(
@@ -46,7 +65,8 @@ PAGES: Final[tuple[PageSpec, ...]] = (
         "Profiles",
         "Profiles",
         ":material/sell:",
-        own_params=("profile",),
+        filters=("retailer", "brand"),
+        own_params=("profile", "cell"),
     ),
     PageSpec(
         "explore",
@@ -54,7 +74,19 @@ PAGES: Final[tuple[PageSpec, ...]] = (
         "Explore & export",
         "Explore & export",
         ":material/manage_search:",
-        own_params=("view",),
+        filters=(
+            "retailer",
+            "brand",
+            "parent",
+            "list",
+            "status",
+            "kind",
+            "confidence",
+            "start",
+            "end",
+            "q",
+        ),
+        own_params=("view", "cell"),
     ),
     PageSpec(
         "data",

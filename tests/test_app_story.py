@@ -114,7 +114,11 @@ def test_a_bad_views_file_is_rejected_with_lines(tmp_path):
         "Good,overview,as_of=2021-11-30,the same title\n"
         "Odd,nowhere,,\n"
         "Typo,overview,brand=lorexx&as_of=2021-13-01,\n"
-        "Wrong page param,explore,top=5,\n",
+        "Wrong page param,explore,top=5,\n"
+        "Filter the page lacks,overview,q=abc,\n"
+        "Dates in the wrong order,overview,as_of=2021-10-01&compare=2021-11-30,\n"
+        "Before any input,overview,as_of=1800-01-01,\n"
+        "A pair on Explore,explore,view=status&cell=home-depot:lorex,fine\n",
         encoding="utf-8",
     )
     with pytest.raises(ingest.Rejected) as caught:
@@ -125,6 +129,10 @@ def test_a_bad_views_file_is_rejected_with_lines(tmp_path):
     assert any(line == 5 and column == "params" and "lorexx" in m for line, column, m in found)
     assert any(line == 5 and column == "params" and "2021-13-01" in m for line, column, m in found)
     assert any(line == 6 and column == "params" and "'top'" in m for line, column, m in found)
+    assert any(line == 7 and column == "params" and "'q'" in m for line, column, m in found)
+    assert (8, "params", "compare is after as_of") in found
+    assert any(line == 9 and "1800-01-01 is outside" in m for line, _, m in found)
+    assert not [p for p in found if p[0] == 10]  # Explore reads cell
     assert not (tmp_path / "store" / "CURRENT").exists()  # nothing published
 
 

@@ -76,3 +76,17 @@ def test_a_cell_as_a_fact_sentence_with_footnotes(seed_con):
         {"retailer": "home-depot", "brand": "lorex", "as_of": dt.date(2015, 1, 1)},
     )
     assert explain.fact(no_data, dt.date(2015, 1, 1), "Home Depot", "Lorex") is None
+
+
+def test_a_fact_on_old_evidence_says_how_old(seed_con):
+    day = dt.date(2025, 10, 29)
+    rows = queries.run_query(
+        seed_con, "status_explained", {"retailer": "walmart", "brand": "lorex", "as_of": day}
+    )
+    cited = explain.fact(rows, day, "Walmart", "Lorex")
+    assert cited.sentence.startswith(
+        "As of 29 Oct 2025 Walmart sold Lorex (status: stocked); the latest evidence is of "
+        "25 Oct 2021, over 365 days old ["
+    )
+    fresh = explain.fact(rows, day, "Walmart", "Lorex", stale_after=2000)
+    assert "latest evidence" not in fresh.sentence

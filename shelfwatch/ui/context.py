@@ -569,13 +569,23 @@ def choice_filter(
 ) -> str:
     """A radio bound to a page-specific single-value URL parameter."""
     key = f"url_{name}"
+    bind_choice(view, name, options, default=default)
+    target = container or st
+    value = target.radio(label, options, key=key, format_func=format_func, horizontal=horizontal)
+    set_param(view, name, None if value == default else value)
+    return value
+
+
+def bind_choice(view: View, name: str, options: Sequence[str], *, default: str) -> str:
+    """The value of :func:`choice_filter` ``name`` bound into the link now, before its radio
+    is drawn further down the page: what is cited or linked above it names it too."""
+    key = f"url_{name}"
     if key not in st.session_state:
         raw = st.query_params.get_all(name)
         st.session_state[key] = urlstate.parse_choice(
             name, raw[-1] if raw else None, options, default, view.params.notices
         )
-    target = container or st
-    value = target.radio(label, options, key=key, format_func=format_func, horizontal=horizontal)
+    value = st.session_state[key]
     set_param(view, name, None if value == default else value)
     return value
 

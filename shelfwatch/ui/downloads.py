@@ -115,7 +115,9 @@ Job = ExportJob | ChartImage | EvidencePack
 _OFFERS: OrderedDict[str, tuple[Job, str]] = OrderedDict()
 _OFFERS_MAX = 10_000
 _DRAWN_OFFERS: OrderedDict[str, tuple[Job, str]] = OrderedDict()
-_DRAWN_OFFERS_MAX = 500
+# A 60 × 60 status grid's figure holds ~1.7 MB (tracemalloc): 100 offers stay under ~200 MB
+# per process, and an older link says it has expired (reload the page).
+_DRAWN_OFFERS_MAX = 100
 _OFFERS_LOCK = threading.Lock()
 # Per session: a figure is not a value to hash on every rerun, so a chart's token names this
 # session's chart ``key`` with its citation, and the latest figure drawn under it wins.

@@ -63,6 +63,7 @@ def show_why(view: context.View, retailer_id: str, brand_id: str, *, key: str) -
             view.as_of,
             view.retailer_names.get(retailer_id, retailer_id),
             view.brand_names.get(brand_id, brand_id),
+            view.stale_after,
         )
         if cited is not None:
             st.markdown("**Cite this** (the copy button is at the box's top right)")

@@ -114,6 +114,7 @@ def show_headline(
             query_params={
                 **scope.replace(statuses=vocab.SOLD).url_params(),
                 "view": "status",
+                **_pin(view),
             },
         )
         if compare < view.as_of:
@@ -125,20 +126,31 @@ def show_headline(
                     **scope.url_params(),
                     "start": urlstate.format_value(compare) or "",
                     "end": urlstate.format_value(view.as_of) or "",
+                    **_pin(view),
                 },
             )
         links[2].page_link(
             site.page("explore").script,
             label="Re-listings with both sources",
             icon=":material/history:",
-            query_params={**scope.url_params(), "view": "relistings"},
+            query_params={**scope.url_params(), "view": "relistings", **_pin(view)},
         )
     return said
 
 
+def _pin(view: context.View) -> dict[str, str]:
+    """A link's ``v`` when the reader is on a pinned version: its rows are that version's."""
+    return {"v": str(view.version)} if view.pinned else {}
+
+
 def show_featured(view: context.View) -> None:
     """The data's featured views, each a permalink that opens the page exactly as defined."""
-    views = featured.from_rows(view.query("featured_views").to_dict("records"))
+    known = {spec.url_path for spec in site.PAGES}
+    views = [  # a page renamed since the version was published is skipped, never a crash
+        item
+        for item in featured.from_rows(view.query("featured_views").to_dict("records"))
+        if item.page in known
+    ]
     if not views:
         return
     st.markdown("**Featured views**")
@@ -148,7 +160,7 @@ def show_featured(view: context.View) -> None:
                 item.spec.script,
                 label=urlstate.data_markdown(item.title),
                 icon=":material/bookmark:",
-                query_params=dict(item.params),
+                query_params={**_pin(view), **dict(item.params)},
             )
             if item.note:
                 st.caption(urlstate.data_markdown(item.note))
