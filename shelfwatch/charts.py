@@ -577,8 +577,10 @@ def ownership_chart(ownership: pd.DataFrame, *, end: object = None) -> go.Figure
                     "line": {"color": colour_of[company], "width": 1.5},
                 },
                 text=texts,
-                textposition="auto",
-                # Only the text inside a bar has a colour; beside it, it is the theme's.
+                # Inside only: beside a bar that ends at the axis (still owned) the text was
+                # cut off on a phone; a span too long for its bar is hidden (hover has it).
+                textposition="inside",
+                insidetextanchor="end",
                 insidetextfont={"color": text_colours},
                 hovertext=hovers,
                 hoverinfo="text",
@@ -586,6 +588,7 @@ def ownership_chart(ownership: pd.DataFrame, *, end: object = None) -> go.Figure
         )
     fig.update_layout(
         barmode="overlay",
+        uniformtext={"minsize": 9, "mode": "hide"},
         height=max(220, 34 * len(labels) + 130),
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},

@@ -9,6 +9,7 @@ click runs; the route is called directly with the token the page's link carries.
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import datetime as dt
 import importlib
@@ -155,7 +156,10 @@ def fetch(server, url: str):
         "headers": [],
         "query_string": b"",
     }
-    return anyio.run(server.serve_download, Request(scope))
+    # On a thread of its own: in the whole suite Playwright's sync API (the browser tests'
+    # session-wide Chromium) keeps an event loop running in the main thread.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(anyio.run, server.serve_download, Request(scope)).result()
 
 
 def served(response) -> bytes:

@@ -16,11 +16,12 @@ from tests.conftest import SEED_DATA
 
 pytestmark = pytest.mark.browser
 
-CARDS = {  # card -> rows its list holds on 2021-11-30 (the KPI it counts)
-    "pairs_sold": 6,
-    "pairs_not_sold": 4,
-    "exposed_retailers": 6,  # one row per parent × retailer × brand: 3 retailers
-    "disputed_pairs": 1,
+CARDS = {  # card -> (as-of date, rows its list holds: the KPI it counts)
+    "pairs_sold": ("2021-11-30", 6),
+    "pairs_not_sold": ("2021-11-30", 4),
+    "relistings": ("2025-10-29", 2),  # Best Buy and Home Depot re-list Lorex
+    "exposed_retailers": ("2021-11-30", 6),  # one row per parent × retailer × brand: 3 retailers
+    "disputed_pairs": ("2021-11-30", 1),
 }
 
 
@@ -70,18 +71,18 @@ def test_each_featured_view_opens_as_defined(seed_server, tab):
 @pytest.mark.parametrize("metric", list(CARDS))
 def test_each_headline_card_opens_its_rows(seed_server, tab, metric):
     page = tab.page
-    open_page(page, harness.page_url(seed_server, "overview", "as_of=2021-11-30"))
+    day, expected = CARDS[metric]
+    open_page(page, harness.page_url(seed_server, "overview", f"as_of={day}"))
     button = page.locator(f".st-key-card_{metric} button")
     act(page, button.click)
     assert url_params(page).get("card") == metric
     box = page.locator(".st-key-card_list")
     assert box.count() == 1
     grid = box.locator('table[role="grid"] tbody tr')
-    assert grid.count() == CARDS[metric]
+    assert grid.count() == expected
     # The permalink reopens the same list.
     reopened = page.context.new_page()
     open_page(reopened, page.url)
-    assert (
-        reopened.locator(".st-key-card_list table[role='grid'] tbody tr").count() == CARDS[metric]
-    )
+    rows = reopened.locator(".st-key-card_list table[role='grid'] tbody tr")
+    assert rows.count() == expected
     reopened.close()
