@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import click
 import duckdb
 
+from shelfwatch import digest as digest_mod
 from shelfwatch import exports, ingest, queries, store, vocab
 from shelfwatch.export_jobs import ExportJob
 from shelfwatch.filters import Filters
@@ -559,6 +560,47 @@ def pack(out, no_charts, **view) -> None:
         f"wrote an evidence pack of {rows:,} rows to {out} (data version {job.data_version}, "
         f"as of {job.as_of})"
     )
+
+
+@main.command()
+@click.option(
+    "--since",
+    type=ISO_DATE,
+    required=True,
+    help="Changes dated on or after this day (YYYY-MM-DD), as published now.",
+)
+@click.option("--retailer", "retailers", multiple=True, help="Retailer id (repeatable).")
+@click.option("--brand", "brands", multiple=True, help="Brand id (repeatable).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(digest_mod.FORMATS),
+    default="markdown",
+    show_default=True,
+)
+@_store_option
+@_version_option
+def digest(since, retailers, brands, fmt, store_dir, data_version) -> None:
+    """What changed since a date, each change with its date and source: for a newsletter."""
+    try:
+        number = store.resolve_version(store.resolve_store(store_dir), data_version).number
+    except StoreError as exc:
+        _fail(str(exc))
+    con = _open(store_dir, number)
+    day = since.date()
+    # changes_between's window is (start, end]: from the day before --since to today (ingest
+    # refuses observations dated after the day they are ingested).
+    chosen = Filters(
+        start=day - dt.timedelta(days=1), end=dt.date.today(), retailers=retailers, brands=brands
+    )
+    frame = queries.run_query(con, "changes_between", chosen.query_params("changes_between"))
+    names = queries.run_query(con, "brands")
+    about = ", ".join(names.loc[names["brand_id"].isin(brands), "name"].tolist())
+    text = digest_mod.write(
+        frame.to_dict("records"), since=day, data_version=number, fmt=fmt, about=about
+    )
+    # Line by line: what came from the input is shown, never obeyed by the terminal.
+    click.echo("\n".join(terminal_safe(line) for line in text.splitlines()))
 
 
 @main.command()

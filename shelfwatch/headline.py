@@ -234,6 +234,29 @@ def _kind_of(change: Mapping[str, object]) -> str | None:
     return None
 
 
+_PHRASES = {
+    "stopped": "stopped selling",
+    "exit": "announced its exit from",
+    "relisted": "re-listed",
+}
+
+
+def change_phrase(from_status: object, to_status: str) -> str:
+    """What a transition says, between a retailer's name and a brand's: "stopped selling",
+    "announced its exit from", "re-listed"; a pair's first evidence is said as such."""
+    after = vocab.STATUS_BY_NAME.get(to_status)
+    label = after.label.lower() if after else to_status
+    if vocab.STATUS_BY_NAME.get(str(from_status)) is None:
+        return (
+            f"is first recorded {'selling' if after is not None and after.sold else 'not selling'}"
+        )
+    kind = _kind_of({"from_status": from_status, "to_status": to_status})
+    if kind is not None:
+        return _PHRASES[kind]
+    before = vocab.STATUS_BY_NAME[str(from_status)]
+    return f"went from {before.label.lower()} to {label} for"
+
+
 def _changes_text(changes, with_data, brand_names, retailer_names) -> tuple[str, int]:
     by_kind: dict[str, dict[str, set[str]]] = {"stopped": {}, "exit": {}, "relisted": {}}
     counted = 0
