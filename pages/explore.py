@@ -189,16 +189,7 @@ else:
 
     date_column = st.column_config.DateColumn
     if relisted:
-        shown = frame.assign(
-            not_sold_shown=frame["not_sold_status"].map(charts.status_label),
-            relisted_shown=frame["relisted_status"].map(charts.status_label),
-        )
-        downloads.show_table(
-            shown,
-            evidence.RELISTING_COLUMNS,
-            links=("not_sold_source_url", "source_url"),
-            key="explore_table",
-        )
+        evidence.show_relistings(frame, key="explore_table")
     elif observations:
         shown = frame.assign(status=frame["status"].map(charts.status_label))
         downloads.show_table(

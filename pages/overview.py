@@ -381,15 +381,7 @@ else:
             else ""
         )
     )
-    downloads.show_table(
-        relistings.assign(
-            not_sold_shown=relistings["not_sold_status"].map(charts.status_label),
-            relisted_shown=relistings["relisted_status"].map(charts.status_label),
-        ),
-        evidence.RELISTING_COLUMNS,
-        links=("not_sold_source_url", "source_url"),
-        key="relistings_table",
-    )
+    evidence.show_relistings(relistings, key="relistings_table")
     downloads.download_buttons(
         downloads.Download(
             source=downloads.QuerySource(view.path, "relistings", scope.query_params("relistings")),

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from shelfwatch import citations, explain, tables, urlstate
+from shelfwatch import citations, explain, tables, urlstate, vocab
 from shelfwatch.ui import context, downloads
 
 WHY_COLUMNS = {
@@ -170,3 +170,17 @@ RELISTING_COLUMNS = {
     "source_url": "Source",
     "quote": st.column_config.TextColumn("Quote", width="large"),
 }
+
+
+def show_relistings(rows, *, key: str) -> None:
+    """A ``relistings`` result as a table: both sides' statuses with their symbols, and the
+    source of each side as a safe link (the Overview, its card and Explore show the same)."""
+    downloads.show_table(
+        rows.assign(
+            not_sold_shown=rows["not_sold_status"].map(vocab.status_label),
+            relisted_shown=rows["relisted_status"].map(vocab.status_label),
+        ),
+        RELISTING_COLUMNS,
+        links=("not_sold_source_url", "source_url"),
+        key=key,
+    )

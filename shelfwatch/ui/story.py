@@ -218,15 +218,7 @@ def show_card_list(view: context.View, metric: str, total: int) -> None:
             st.info("Nothing to list on this date.")
             return
         if metric == "relistings":
-            downloads.show_table(
-                rows.assign(
-                    not_sold_shown=rows["not_sold_status"].map(charts.status_label),
-                    relisted_shown=rows["relisted_status"].map(charts.status_label),
-                ),
-                evidence.RELISTING_COLUMNS,
-                links=("not_sold_source_url", "source_url"),
-                key="card_table",
-            )
+            evidence.show_relistings(rows, key="card_table")
         elif metric == "exposed_retailers":
             exposure = tables.exposure_table(rows)
             st.caption(
