@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from shelfwatch import vocab
+from shelfwatch import headline, vocab
 
 ROLE_LABELS = {
     "deciding": "Decides the status",
@@ -224,7 +224,7 @@ def fact(
     shown = cited[:FACT_SOURCES]
     marks = "".join(f"[{n}]" for n in range(1, len(shown) + 1))
     verb = "sold" if current.sold else "did not sell"
-    said = f"As of {as_of.day} {as_of:%b %Y} {retailer} {verb} {brand}"
+    said = f"As of {headline.day_text(as_of)} {retailer} {verb} {brand}"
     said += f" (status: {current.label.lower()})"
     notes = [
         f"[{n}] {_source(row)}: {row['source_url']}"

@@ -14,11 +14,13 @@ data as sold or not. Pure: no streamlit.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from shelfwatch import vocab
 
+K = TypeVar("K", bound=Hashable)
 NAMED = 4  # retailers or brands named in a list before "and N others"
 GROUPS = 3  # groups of retailers (same brands) spelled out; beyond, the sentence counts them
 _CONFIDENCE_ORDER = {c.name: c.rank for c in vocab.CONFIDENCES}
@@ -66,12 +68,13 @@ def _ordered_by_name(ids: Iterable[str], names: Mapping[str, str]) -> list[str]:
     return sorted(set(ids), key=lambda i: (names.get(i, i).casefold(), i))
 
 
-def _grouped(by_retailer: Mapping[str, frozenset[str]], names: Mapping[str, str]):
-    """Retailers with the same set of brands, together; the largest group first."""
-    groups: dict[frozenset[str], list[str]] = {}
+def _grouped(by_retailer: Mapping[str, K], names: Mapping[str, str]) -> list[tuple[K, list[str]]]:
+    """Retailers with the same key (a set of brands…) together, each group in name order; the
+    largest group first, then by its first name."""
+    groups: dict[K, list[str]] = {}
     for retailer in _ordered_by_name(by_retailer, names):
         groups.setdefault(by_retailer[retailer], []).append(retailer)
-    return sorted(groups.items(), key=lambda item: (-len(item[1]), names.get(item[1][0], "")))
+    return sorted(groups.items(), key=lambda item: -len(item[1]))  # stable: names break ties
 
 
 def build(
@@ -93,7 +96,8 @@ def build(
     retailers counted ("tracked", or "chosen" under a retailer filter)."""
     brand_names = {b: name or b for b, name in brands}  # an empty name shows the id
     day = day_text(as_of)
-    with_data = [b for b, _ in brands if any(row["brand_id"] == b for row in statuses)]
+    observed = {row["brand_id"] for row in statuses}
+    with_data = [b for b, _ in brands if b in observed]
     shown = [brand_names[b] for b in with_data]
     all_names = [brand_names[b] for b, _ in brands]
     if not brands:
@@ -175,15 +179,12 @@ def build(
 def _selling_text(sold, exiting, with_data, brand_names, retailer_names, one_brand) -> str:
     # Retailers selling the same brands and exiting the same ones read as one group.
     keys = {r: (frozenset(b), frozenset(exiting.get(r, ()))) for r, b in sold.items()}
-    groups: dict[tuple[frozenset[str], frozenset[str]], list[str]] = {}
-    for retailer in _ordered_by_name(keys, retailer_names):
-        groups.setdefault(keys[retailer], []).append(retailer)
+    groups = _grouped(keys, retailer_names)
     if len(groups) > GROUPS:
         return _selling_counts(sold, exiting, with_data, retailer_names)
     texts = []
-    for (brand_set, leaving), members in sorted(
-        groups.items(), key=lambda item: (bool(item[0][1]), -len(item[1]))
-    ):
+    # Those that stay first: a stable sort keeps the groups' own order within each part.
+    for (brand_set, leaving), members in sorted(groups, key=lambda group: bool(group[0][1])):
         shown = names_text([retailer_names.get(r, r) for r in members])
         has = "has" if len(members) == 1 else "have"
         if one_brand:

@@ -28,8 +28,8 @@ from shelfwatch import exports, images, packs
 from shelfwatch.citations import credit_line
 from shelfwatch.ui import downloads
 from tests.imaging import PNG_SIGNATURE, require_chromium, svg_text
+from tests.test_app_explore import run_page
 
-PROJECT = Path(__file__).resolve().parent.parent
 EXPLORE, OVERVIEW = "pages/explore.py", "pages/overview.py"
 GENERATED_AT = dt.datetime(2026, 1, 2, 3, 4, 6, tzinfo=dt.UTC)
 CHART_PAGES = [
@@ -39,17 +39,6 @@ CHART_PAGES = [
     ("pages/profiles.py", {}, ("profile_timeline", "profile_ownership")),
     ("pages/profiles.py", {"profile": "retailer"}, ("profile_timeline",)),
 ]
-
-
-def run_page(monkeypatch: pytest.MonkeyPatch, store_dir: Path, page: str, **params: str) -> AppTest:
-    monkeypatch.setenv("SHELFWATCH_STORE", str(store_dir))
-    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
-    for name, value in params.items():
-        at.query_params[name] = value
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def buttons(at: AppTest, kind: str = "download_button") -> dict[str, object]:

@@ -65,22 +65,11 @@ def show_headline(
     chosen_retailers: Sequence[str],
 ) -> headline.Headline:
     """The sentence for the grid's brands (and chosen retailers), with links to its rows."""
-    retailers = tuple(chosen_retailers) or None
-    statuses = view.query(
-        "status_as_of",
-        **view.filters()
-        .replace(retailers=tuple(chosen_retailers), brands=tuple(brand_ids))
-        .query_params("status_as_of"),
-    )
+    scope = view.filters().replace(retailers=tuple(chosen_retailers), brands=tuple(brand_ids))
+    statuses = view.query("status_as_of", **scope.query_params("status_as_of"))
+    window = scope.replace(start=compare, end=view.as_of)
     changes = (
-        view.query(
-            "changes_between",
-            start=compare,
-            end=view.as_of,
-            retailers=retailers,
-            brands=tuple(brand_ids),
-            max_rows=None,
-        )
+        view.query("changes_between", **window.query_params("changes_between"))
         if compare < view.as_of
         else None
     )
@@ -106,7 +95,6 @@ def show_headline(
         # Names come from the data: escaped, so the sentence is text whatever they hold.
         st.markdown(f"##### {urlstate.data_markdown(said.sentence)}")
         links = st.columns(3)
-        scope = view.filters().replace(retailers=tuple(chosen_retailers), brands=tuple(brand_ids))
         links[0].page_link(
             site.page("explore").script,
             label=f"The {len(said.selling):,} retailers selling, with sources",
@@ -122,12 +110,7 @@ def show_headline(
                 site.page("compare").script,
                 label=f"Every change since {headline.day_text(compare)}",
                 icon=":material/compare_arrows:",
-                query_params={
-                    **scope.url_params(),
-                    "start": urlstate.format_value(compare) or "",
-                    "end": urlstate.format_value(view.as_of) or "",
-                    **_pin(view),
-                },
+                query_params={**window.url_params(), **_pin(view)},
             )
         links[2].page_link(
             site.page("explore").script,
@@ -170,12 +153,8 @@ def chosen_card(view: context.View) -> str | None:
     """The card whose list is open (URL parameter ``card``), or None."""
     if CARD_KEY not in st.session_state:
         raw = st.query_params.get("card")
-        if raw and raw not in CARD_LISTS:
-            view.params.notices.append(
-                f"Ignored card={urlstate.printable(raw)[:30]!r}: expected one of "
-                f"{', '.join(CARD_LISTS)}."
-            )
-        st.session_state[CARD_KEY] = raw if raw in CARD_LISTS else None
+        chosen = urlstate.parse_choice("card", raw, CARD_LISTS, "", view.params.notices)
+        st.session_state[CARD_KEY] = chosen or None
     metric = st.session_state[CARD_KEY]
     context.set_param(view, "card", metric)
     return metric
