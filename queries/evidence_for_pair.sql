@@ -5,7 +5,9 @@
 --   $brand     VARCHAR  the brand id
 -- Columns: obs_id, effective_on, status, source_kind, confidence, reported_on, channel,
 --   source_url, archive_url, quote, note, won_day (it is its date's winning observation),
---   disputed (the disputed flag of its date's segment), input_file, line_no.
+--   disputed (the disputed flag of its date's segment), input_file, line_no, retracted_in (the
+--   version that retracted it; NULL if it stands), retraction_reason, retracted_by. A retracted
+--   observation is listed (never deleted) and no longer counts: it wins no date.
 -- Ordered by effective_on desc, obs_id desc.
 with
 
@@ -27,6 +29,11 @@ files as (
     select input_file_id, file_name from input_files
 ),
 
+retracted as (
+    select obs_id, version as retracted_in, reason as retraction_reason, editor as retracted_by
+    from retractions
+),
+
 final as (
     select
         o.obs_id,
@@ -43,10 +50,14 @@ final as (
         coalesce(o.obs_id = s.winner_obs_id, false) as won_day,
         s.disputed,
         f.file_name as input_file,
-        o.line_no
+        o.line_no,
+        x.retracted_in,
+        x.retraction_reason,
+        x.retracted_by
     from pair_observations as o
     left join pair_segments as s on s.seg_from = o.effective_on
     left join files as f using (input_file_id)
+    left join retracted as x using (obs_id)
 )
 
 select * from final

@@ -36,6 +36,8 @@ pair_observations as (
     join status_vocab as s using (status)
     join confidence_vocab as c using (confidence)
     join source_kind_vocab as k using (source_kind)
+    -- A retracted observation plays no part (the pair's evidence list shows it struck through).
+    anti join retractions as x using (obs_id)
     where o.retailer_id = $retailer and o.brand_id = $brand and o.effective_on <= $as_of::date
 ),
 

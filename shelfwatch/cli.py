@@ -197,23 +197,170 @@ def build(data_dir: Path, store_dir: Path | None, wait: float) -> None:
 @main.command(name="ingest")
 @click.argument("file", type=_ExistingPath(directory=False))
 @_store_option
+@click.option(
+    "--role",
+    type=click.Choice(ingest.INGEST_ROLES),
+    default="observations",
+    show_default=True,
+    help="What FILE holds (its columns: docs/design.md, Data model).",
+)
 @click.option("--dry-run", is_flag=True, help="Validate only; publish nothing.")
+@click.option(
+    "--preview",
+    is_flag=True,
+    help="Validate, then say what publishing would change as of today; publish nothing.",
+)
+@click.option("--editor", default=None, help="Who publishes (recorded with the version).")
+@click.option("--note", default=None, help="Why: a one-line note recorded with the version.")
+@click.option(
+    "--report",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one JSON object on stdout (the app's Contribute page reads it).",
+)
 @_WAIT_OPTION
-def ingest_command(file: Path, store_dir: Path | None, dry_run: bool, wait: float) -> None:
-    """Validate FILE (observations, CSV or Parquet) and publish it as a new version."""
+def ingest_command(
+    file: Path,
+    store_dir: Path | None,
+    role: str,
+    dry_run: bool,
+    preview: bool,
+    editor: str | None,
+    note: str | None,
+    report: str,
+    wait: float,
+) -> None:
+    """Validate FILE (observations, CSV or Parquet; or --role) and publish it as a new version."""
+    from shelfwatch import diff
+
     target = store.resolve_store(store_dir)
+    note = " ".join(note.split()) if note else None
+    as_json = report == "json"
     try:
+        if preview:
+            changes = ingest.preview(file, target, role=role, wait_seconds=wait)
+            _done(as_json, {"outcome": "preview", "diff": changes.to_dict()}, diff.render(changes))
+            return
         number = ingest.ingest(
-            file, target, dry_run=dry_run, progress=_Progress(), wait_seconds=wait
+            file,
+            target,
+            role=role,
+            dry_run=dry_run,
+            progress=None if as_json else _Progress(),
+            wait_seconds=wait,
+            editor=editor,
+            note=note,
         )
     except Rejected as rejected:
+        if as_json:
+            _json_out(
+                {
+                    "outcome": "rejected",
+                    "total": rejected.total,
+                    "problems": [problem.__dict__ for problem in rejected.problems],
+                },
+                code=1,
+            )
         _report_rejection(rejected)
     except StoreError as exc:
+        if as_json:
+            outcome = "busy" if isinstance(exc, store.StoreBusy) else "failed"
+            _json_out({"outcome": outcome, "message": str(exc)}, code=1)
         _fail(str(exc))
     if number is None:
-        click.echo(terminal_safe(f"{file}: valid; nothing published (dry run)"))
+        _done(as_json, {"outcome": "valid"}, f"{file}: valid; nothing published (dry run)")
     else:
-        click.echo(terminal_safe(f"published version {number} in {target}"))
+        _done(
+            as_json,
+            {"outcome": "published", "version": number},
+            f"published version {number} in {target}",
+        )
+
+
+def _json_out(payload: dict[str, object], *, code: int = 0) -> None:
+    click.echo(json.dumps(payload, default=str))
+    sys.exit(code)
+
+
+def _done(as_json: bool, payload: dict[str, object], text: str) -> None:
+    if as_json:
+        _json_out(payload)
+    click.echo("\n".join(terminal_safe(line) for line in text.splitlines()))
+
+
+@main.command()
+@click.argument("obs_ids", nargs=-1, required=True, type=click.IntRange(min=1))
+@click.option("--reason", required=True, help="What was wrong: one line, kept with the version.")
+@click.option("--editor", default=None, help="Who retracts (recorded with the version).")
+@click.option("--preview", is_flag=True, help="Say what it would change; publish nothing.")
+@click.option("--report", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_store_option
+@_WAIT_OPTION
+def retract(obs_ids, reason, editor, preview, report, store_dir, wait) -> None:
+    """Retract observations OBS_IDS (their obs_id) in a new version: never deleted, ignored by
+    the status rule from that version on, shown struck through with the reason."""
+    from shelfwatch import corrections, diff
+
+    target = store.resolve_store(store_dir)
+    as_json = report == "json"
+    try:
+        if preview:
+            changes = corrections.preview(target, obs_ids, reason, wait_seconds=wait)
+            _done(as_json, {"outcome": "preview", "diff": changes.to_dict()}, diff.render(changes))
+            return
+        number = corrections.retract(target, obs_ids, reason, editor=editor, wait_seconds=wait)
+    except StoreError as exc:
+        if as_json:
+            outcome = "busy" if isinstance(exc, store.StoreBusy) else "failed"
+            _json_out({"outcome": outcome, "message": str(exc)}, code=1)
+        _fail(str(exc))
+    _done(
+        as_json,
+        {"outcome": "published", "version": number},
+        f"published version {number} in {target}",
+    )
+
+
+@main.command(name="diff")
+@click.option("--from", "old", type=click.IntRange(min=1), required=True, help="Older version.")
+@click.option("--to", "new", type=click.IntRange(min=1), required=True, help="Newer version.")
+@click.option("--as-of", type=ISO_DATE, default=None, help="Statuses on this day (default today).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=500,  # diff.DIFF_ROWS: not imported at start-up (it brings pandas)
+    show_default=True,
+    help="Rows listed per section (the counts are exact).",
+)
+@_store_option
+def diff_command(old, new, as_of, fmt, max_rows, store_dir) -> None:
+    """What version --to changed against version --from: observations added, removed or
+    retracted; status transitions added, removed or changed; statuses that changed."""
+    from shelfwatch import diff
+
+    try:
+        changes = diff.between_versions(
+            store.resolve_store(store_dir),
+            old,
+            new,
+            as_of=as_of.date() if as_of else None,
+            max_rows=max_rows,
+        )
+    except StoreError as exc:
+        _fail(str(exc))
+    if fmt == "json":
+        click.echo(json.dumps(changes.to_dict(), default=str))
+        return
+    text = diff.render(changes, markdown=fmt == "markdown")
+    click.echo("\n".join(terminal_safe(line) for line in text.splitlines()))
 
 
 def _open(store_dir: Path | None, data_version: int | None):
@@ -623,9 +770,13 @@ def versions(store_dir: Path | None) -> None:
         marker = "*" if number == current else " "
         click.echo(
             f"{marker} v{number:<5} {info['published_at']:%Y-%m-%d %H:%M:%S %Z}  "
-            f"{info['action']:<6} {info['observations']:>10,} observations "
+            f"{info['action']:<7} {info['observations']:>10,} observations "
             f"{info['pairs']:>9,} pairs"
         )
+        editor, note = (info.get(key) for key in ("editor", "note"))
+        if isinstance(editor, str) or isinstance(note, str):
+            said = f"        by {editor if isinstance(editor, str) else 'the command line'}"
+            click.echo(terminal_safe(said + (f": {note}" if isinstance(note, str) else "")))
         for row in mine.itertuples():
             click.echo(f"        {row.file_name}  {row.rows:,} rows  sha256 {row.sha256[:16]}…")
 

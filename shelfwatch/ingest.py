@@ -23,7 +23,7 @@ from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import duckdb
 import numpy as np
@@ -32,6 +32,9 @@ import pyarrow as pa
 from shelfwatch import featured, vocab
 from shelfwatch import store as store_mod
 from shelfwatch.store import StoreError
+
+if TYPE_CHECKING:
+    from shelfwatch.diff import VersionDiff
 
 # Input files of a build, in load order (references point backwards).
 ROLES = (
@@ -917,36 +920,95 @@ def build(
     return _publish(store, stage, action="build", fresh=True, wait_seconds=wait_seconds)
 
 
+# What an ingest may add to the current version: anything but featured views (editorial
+# links, published with a build of data/).
+INGEST_ROLES = tuple(role for role in ROLES if role != "views")
+
+
+def _ingest_stage(
+    path: Path, role: str, today: dt.date, progress: ProgressFn | None
+) -> store_mod.Stage:
+    if role not in INGEST_ROLES:
+        raise InputUnusable(f"cannot ingest {role!r}: choose one of {', '.join(INGEST_ROLES)}")
+
+    def stage(con: duckdb.DuckDBPyConnection, number: int) -> None:
+        con.execute(store_mod.sql_text("staging"))
+        problems = Problems()
+        _ingest_file(con, number, role, path, today, progress, problems, True)
+        if problems:
+            raise Rejected(problems)
+
+    return stage
+
+
 def ingest(
     path: Path,
     store: Path,
     *,
+    role: str = "observations",
     today: dt.date | None = None,
     dry_run: bool = False,
     progress: ProgressFn | None = None,
     wait_seconds: float = 0.0,
+    editor: str | None = None,
+    note: str | None = None,
 ) -> int | None:
-    """Validate an observations file and publish it appended to the current version.
+    """Validate a file of one role (observations by default) and publish it appended to the
+    current version; ``editor`` and ``note`` are recorded with the version.
 
     Returns the new version number (None for a dry run, which validates and publishes nothing).
     """
     today = today or dt.date.today()
     check_input_file(path)
     store_mod.resolve_version(store)  # fail early and clearly when nothing was built yet
+    validate = _ingest_stage(path, role, today, progress)
 
     class DryRunDone(Exception):
         pass
 
     def stage(con: duckdb.DuckDBPyConnection, number: int) -> None:
-        con.execute(store_mod.sql_text("staging"))
-        problems = Problems()
-        _ingest_file(con, number, "observations", path, today, progress, problems, True)
-        if problems:
-            raise Rejected(problems)
+        validate(con, number)
         if dry_run:
             raise DryRunDone
 
     try:
-        return _publish(store, stage, action="ingest", wait_seconds=wait_seconds)
+        return _publish(
+            store, stage, action="ingest", wait_seconds=wait_seconds, editor=editor, note=note
+        )
     except DryRunDone:
         return None
+
+
+def preview(
+    path: Path,
+    store: Path,
+    *,
+    role: str = "observations",
+    today: dt.date | None = None,
+    wait_seconds: float = 0.0,
+    stale_after: int = vocab.STALE_AFTER_DAYS,
+) -> VersionDiff:
+    """What ingesting ``path`` would change, as of ``today``: the file is validated exactly as
+    :func:`ingest` does (:class:`Rejected` the same way), the next version is drafted and
+    compared with the current one, and nothing is published."""
+    from shelfwatch import diff  # pandas: not for the command line's streaming paths
+
+    today = today or dt.date.today()
+    check_input_file(path)
+    store_mod.resolve_version(store)
+    stage = _ingest_stage(path, role, today, None)
+    try:
+        with store_mod.draft(store, stage, action="ingest", wait_seconds=wait_seconds) as (
+            current,
+            draft_path,
+        ):
+            return diff.compare(
+                current.path,
+                draft_path,
+                old=current.number,
+                new=None,
+                as_of=today,
+                stale_after=stale_after,
+            )
+    except (OSError, duckdb.OutOfMemoryException, duckdb.IOException) as exc:
+        raise PublishFailed(f"could not draft the preview in {store}: {exc}") from None

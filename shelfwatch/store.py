@@ -248,7 +248,7 @@ def sql_text(name: str) -> str:
 # What the queries expect of a version file. Bump it when a publish adds or changes tables or
 # columns the catalog reads: a version published in another format is refused with a clear
 # message (its file is never rewritten; the next build or ingest publishes the new format).
-STORE_FORMAT = 4
+STORE_FORMAT = 5
 
 
 class OldStoreFormat(StoreError):
@@ -303,6 +303,69 @@ def derive_status(con: duckdb.DuckDBPyConnection, upto: str = DERIVATIONS[-1]) -
 Stage = Callable[[duckdb.DuckDBPyConnection, int], None]
 
 
+@dataclass(frozen=True)
+class Publication:
+    """Who publishes a version and why (recorded in ``version_info``)."""
+
+    action: str
+    editor: str | None = None
+    note: str | None = None
+
+
+def _write_version(
+    target: Path,
+    spill: Path,
+    number: int,
+    parent: Path | None,
+    stage: Stage,
+    publication: Publication,
+) -> None:
+    """Write version ``number`` into ``target``: a copy of ``parent`` (None: empty) with
+    ``stage`` applied and the status rebuilt, committed and checkpointed, not yet published."""
+    if parent is not None:
+        shutil.copyfile(parent, target)
+    spill.mkdir()
+    # The limit makes a big publish spill into the writer's own folder instead of taking the
+    # machine.
+    con = duckdb.connect(
+        str(target),
+        config={"memory_limit": PUBLISH_MEMORY_LIMIT, "temp_directory": str(spill)},
+    )
+    try:
+        # DuckDB's own bar shows the long SQL phases of a big build, on a terminal only.
+        con.execute("set enable_progress_bar = $on", {"on": sys.stderr.isatty()})
+        con.execute("begin transaction")
+        con.execute(sql_text("schema"))
+        vocab.write_tables(con)  # validation checks the input against it
+        stage(con, number)
+        derive_status(con)
+        con.execute(
+            """
+            insert into version_info
+                (version, published_at, action, parent_version, observations, pairs,
+                 shelfwatch, editor, note)
+            select $number, $published_at, $action, $parent,
+                   (select count(*) from observations),
+                   (select count(*) from (select distinct retailer_id, brand_id
+                                          from observations)),
+                   $shelfwatch, $editor, $note
+            """,
+            {
+                "number": number,
+                "published_at": dt.datetime.now(dt.UTC),
+                "action": publication.action,
+                "parent": None if parent is None else number - 1,
+                "shelfwatch": __version__,
+                "editor": publication.editor,
+                "note": publication.note,
+            },
+        )
+        con.execute("commit")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+
+
 def publish(
     store: Path,
     stage: Stage,
@@ -310,57 +373,23 @@ def publish(
     action: str,
     fresh: bool = False,
     wait_seconds: float = 0.0,
+    editor: str | None = None,
+    note: str | None = None,
 ) -> int:
     """Publish a new version: ``stage(con, number)`` loads the change inside the transaction.
 
     ``fresh`` starts from an empty database (a build) instead of a copy of the current version
     (an ingest). Any exception from ``stage`` aborts: nothing is published.
     """
+    publication = Publication(action, editor, note)
     with writer_lock(store, wait_seconds):
         current = current_version(store)
         _remove_leftovers(store, current)
         number = (current or 0) + 1
         tmp = store / f".v{number:06d}.duckdb.tmp"
+        parent = None if current is None or fresh else version_path(store, current)
         try:
-            if current is not None and not fresh:
-                shutil.copyfile(version_path(store, current), tmp)
-            spill = store / SPILL_DIR
-            spill.mkdir()
-            # The spill folder is the store's own (removed under the lock, here and after a
-            # crash); the limit makes a big publish spill instead of taking the machine.
-            con = duckdb.connect(
-                str(tmp),
-                config={"memory_limit": PUBLISH_MEMORY_LIMIT, "temp_directory": str(spill)},
-            )
-            try:
-                # DuckDB's own bar shows the long SQL phases of a big build, on a terminal only.
-                con.execute("set enable_progress_bar = $on", {"on": sys.stderr.isatty()})
-                con.execute("begin transaction")
-                con.execute(sql_text("schema"))
-                vocab.write_tables(con)  # validation checks the input against it
-                stage(con, number)
-                derive_status(con)
-                con.execute(
-                    """
-                    insert into version_info
-                    select $number, $published_at, $action, $parent,
-                           (select count(*) from observations),
-                           (select count(*) from (select distinct retailer_id, brand_id
-                                                  from observations)),
-                           $shelfwatch
-                    """,
-                    {
-                        "number": number,
-                        "published_at": dt.datetime.now(dt.UTC),
-                        "action": action,
-                        "parent": None if fresh else current,
-                        "shelfwatch": __version__,
-                    },
-                )
-                con.execute("commit")
-                con.execute("checkpoint")
-            finally:
-                con.close()
+            _write_version(tmp, store / SPILL_DIR, number, parent, stage, publication)
             _fsync_path(tmp)
             os.replace(tmp, version_path(store, number))
             _fsync_path(store)
@@ -372,3 +401,28 @@ def publish(
         finally:
             _remove(store / SPILL_DIR)
     return number
+
+
+@contextmanager
+def draft(
+    store: Path, stage: Stage, *, action: str, wait_seconds: float = 0.0
+) -> Iterator[tuple[PublishedVersion, Path]]:
+    """What publishing ``stage`` would make, never published: yields the current version and a
+    draft of the next one (removed when the block ends), for a preview to compare.
+
+    Holds the writer lock for the whole block, so the draft is the next version exactly: no
+    other publish can slip in between (a second editor waits or is told to retry)."""
+    with writer_lock(store, wait_seconds):
+        current = resolve_version(store)
+        _remove_leftovers(store, current.number)
+        number = current.number + 1
+        target = store / f".v{number:06d}.draft.duckdb"
+        try:
+            _write_version(
+                target, store / SPILL_DIR, number, current.path, stage, Publication(action)
+            )
+            yield current, target
+        finally:
+            _remove(store / SPILL_DIR)
+            for leftover in (target, target.with_name(target.name + ".wal")):
+                leftover.unlink(missing_ok=True)

@@ -30,8 +30,10 @@ def not_a_link(value: object) -> str | None:
 
 
 EVIDENCE_COLUMNS = (
+    "obs_id",
     "effective_on",
     "status",
+    "retraction",
     "source_link",
     "source_text",
     "quote",
@@ -53,10 +55,24 @@ def evidence_table(evidence_df: pd.DataFrame) -> pd.DataFrame:
     ``source_link`` (http(s) URLs only, safe for a link column) and ``source_text`` (anything
     else, to be shown as plain text); same for the archive copy."""
     frame = evidence_df.reset_index(drop=True)
+    retracted = (
+        frame["retracted_in"].notna()
+        if "retracted_in" in frame
+        else pd.Series(False, index=frame.index)
+    )
+    labels = [status_label(s) if s in STATUS_STYLES else s for s in frame["status"]]
     return pd.DataFrame(
         {
+            "obs_id": frame["obs_id"],
             "effective_on": frame["effective_on"],
-            "status": [status_label(s) if s in STATUS_STYLES else s for s in frame["status"]],
+            "status": [
+                struck(label) if gone else label
+                for label, gone in zip(labels, retracted, strict=True)
+            ],
+            "retraction": [
+                retraction_text(row) if gone else None
+                for row, gone in zip(frame.to_dict("records"), retracted, strict=True)
+            ],
             "source_link": [web_link(v) for v in frame["source_url"]],
             "source_text": [not_a_link(v) for v in frame["source_url"]],
             "quote": frame["quote"],
@@ -73,6 +89,19 @@ def evidence_table(evidence_df: pd.DataFrame) -> pd.DataFrame:
         },
         columns=list(EVIDENCE_COLUMNS),
     )
+
+
+def struck(text: str) -> str:
+    """``text`` struck through with U+0336 after every character: a retracted observation reads
+    as crossed out in any table cell (a data grid takes no markup)."""
+    return "".join(f"{ch}\u0336" for ch in str(text))
+
+
+def retraction_text(row: dict) -> str:
+    """'Retracted in version 3 by ed@example.com: wrong store'."""
+    by = row.get("retracted_by")
+    who = f" by {by}" if isinstance(by, str) and by else ""
+    return f"Retracted in version {int(row['retracted_in'])}{who}: {row['retraction_reason']}"
 
 
 EXPOSURE_COLUMNS = (

@@ -107,6 +107,7 @@ PARAMETERS: dict[str, set[str]] = {
     "events": {"start", "end", "kinds"},
     "events_for_brands": {"start", "end", "kinds", "brands"},
     "featured_views": set(),
+    "feed_transitions": {"retailers", "brands", "parents", "max_rows"},
     "pairs_on_date": {"as_of", "sold", "disputed", "stale_after", "max_rows"},
     "evidence_for_pair": {"retailer", "brand"},
     "observation_days": {"start", "end"},
@@ -160,10 +161,33 @@ PARAMETERS: dict[str, set[str]] = {
     "timeline_intervals": {"retailers", "brands", "statuses", "start", "end", "max_rows"},
     "version_inputs": set(),
     "versions_published": set(),
+    "diff_observations": {"max_rows"},
+    "diff_statuses": {"as_of", "stale_after", "max_rows"},
+    "diff_tables": set(),
+    "diff_transitions": {"max_rows"},
 }
 
 COLUMNS: dict[str, list[str]] = {
     "featured_views": ["title", "page", "params", "note"],
+    "feed_transitions": [
+        "retailer_id",
+        "retailer_name",
+        "brand_id",
+        "brand_name",
+        "from_status",
+        "to_status",
+        "changed_on",
+        "first_evidence",
+        "parent_id",
+        "parent_name",
+        "source_url",
+        "source_kind",
+        "confidence",
+        "quote",
+        "obs_id",
+        "published_in",
+        "published_at",
+    ],
     "pairs_on_date": [
         "retailer_id",
         "retailer_name",
@@ -300,6 +324,9 @@ COLUMNS: dict[str, list[str]] = {
         "disputed",
         "input_file",
         "line_no",
+        "retracted_in",
+        "retraction_reason",
+        "retracted_by",
     ],
     "exposure_by_parent": [
         "company_id",
@@ -422,6 +449,58 @@ COLUMNS: dict[str, list[str]] = {
         "observations",
         "pairs",
         "shelfwatch",
+        "editor",
+        "note",
+    ],
+    "diff_observations": [
+        "rows_in_all",
+        "change",
+        "retailer_id",
+        "retailer_name",
+        "brand_id",
+        "brand_name",
+        "status",
+        "effective_on",
+        "source_url",
+        "source_kind",
+        "confidence",
+        "quote",
+        "reason",
+        "editor",
+    ],
+    "diff_statuses": [
+        "rows_in_all",
+        "change",
+        "retailer_id",
+        "retailer_name",
+        "brand_id",
+        "brand_name",
+        "old_status",
+        "new_status",
+        "old_disputed",
+        "new_disputed",
+        "old_last_evidence_on",
+        "new_last_evidence_on",
+        "old_stale",
+        "new_stale",
+        "source_url",
+    ],
+    "diff_tables": ["table_name", "old_rows", "new_rows"],
+    "diff_transitions": [
+        "rows_in_all",
+        "change",
+        "retailer_id",
+        "retailer_name",
+        "brand_id",
+        "brand_name",
+        "changed_on",
+        "old_from_status",
+        "old_to_status",
+        "new_from_status",
+        "new_to_status",
+        "source_url",
+        "source_kind",
+        "confidence",
     ],
     "coverage_counts": ["dimension", "key", "label", "observations"],
     "sources": [
@@ -834,6 +913,80 @@ def test_changes_between_same_date_is_empty(mini_con):
     assert net_changes(mini_con, "2021-11-30", "2021-11-30") == []
 
 
+# --- feed_transitions (the Atom feeds' rows) --------------------------------------------------
+
+
+def feed_rows(con, **filters: object) -> list[tuple]:
+    """feed_transitions without published_at (when the fixture was built)."""
+    params = {"retailers": None, "brands": None, "parents": None, "max_rows": None, **filters}
+    return [row[:-1] for row in run(con, "feed_transitions", **params)]
+
+
+def test_feed_transitions_newest_first_with_the_parent_then(mini_con):
+    P1, P2 = ("p-one", "Parent One"), ("p-two", "Parent Two")
+    # fmt: off
+    assert feed_rows(mini_con) == [
+        # b-x's strongest claim names p-two from 2022-06-01 (own1, high).
+        ("r-a", "Retailer A", "b-x", "Brand X", "removed", "stocked", D("2023-05-01"), False,
+         *P2, src(4), "legal_filing", "low", None, 4, 1),
+        ("r-b", "Retailer B", "b-x", "Brand X", "exiting", "removed", D("2021-12-01"), False,
+         *P1, src(7), "listing_check", "high", None, 7, 1),
+        # One date: in retailer then brand id order.
+        ("r-a", "Retailer A", "b-x", "Brand X", "stocked", "removed", D("2021-10-25"), False,
+         *P1, src(2), "statement", "high", QUOTE_2, 2, 1),
+        ("r-b", "Retailer B", "b-x", "Brand X", "stocked", "exiting", D("2021-10-25"), False,
+         *P1, src(6), "statement", "high", None, 6, 1),
+        ("r-b", "Retailer B", "b-y", "Brand Y", None, "unavailable", D("2021-10-25"), True,
+         *P1, src(8), "listing_check", "medium", QUOTE_8, 8, 1),
+        ("r-c", C, "b-x", "Brand X", None, "removed", D("2021-10-25"), True,
+         *P1, src(10), "news_report", "medium", None, 10, 1),
+        ("r-a", "Retailer A", "b-x", "Brand X", None, "stocked", D("2021-01-01"), True,
+         *P1, src(1), "brand_claim", "medium", None, 1, 1),
+        ("r-b", "Retailer B", "b-x", "Brand X", None, "stocked", D("2021-01-01"), True,
+         *P1, src(5), "news_report", "medium", None, 5, 1),
+        # r-c × b-y's run holds obs 11 and 12: obs 11 opened it.
+        ("r-c", C, "b-y", "Brand Y", None, "stocked", D("2020-01-01"), True,
+         *P1, src(11), "news_report", "medium", None, 11, 1),
+    ]
+    # fmt: on
+    published = run(mini_con, "versions_published")[0][1]
+    rows = run_query(
+        mini_con,
+        "feed_transitions",
+        {"retailers": None, "brands": None, "parents": None, "max_rows": None},
+    )
+    assert {plain(value) for value in rows["published_at"]} == {published}
+
+
+def test_feed_transitions_filters_and_limit(mini_con):
+    def ids(**filters: object) -> list[tuple]:
+        return [(row[0], row[2], row[6]) for row in feed_rows(mini_con, **filters)]
+
+    assert ids(max_rows=2) == [("r-a", "b-x", D("2023-05-01")), ("r-b", "b-x", D("2021-12-01"))]
+    assert ids(brands=["b-y"]) == [("r-b", "b-y", D("2021-10-25")), ("r-c", "b-y", D("2020-01-01"))]
+    assert ids(retailers=["r-c"], brands=["b-x"]) == [("r-c", "b-x", D("2021-10-25"))]
+    # The parent on the change's date: b-x is p-two's from 2022-06-01 only.
+    assert ids(parents=["p-two"]) == [("r-a", "b-x", D("2023-05-01"))]
+    assert len(ids(parents=["p-one"])) == 8
+    assert ids(parents=["p-one", "p-two"]) == ids()
+    assert ids(brands=["b-z"]) == [] and ids(parents=["no-such-company"]) == []
+
+
+@pytest.mark.parametrize("fixture", ["mini_con", "seed_con"])
+def test_feed_transitions_are_the_changes_of_all_time(fixture, request):
+    con = request.getfixturevalue(fixture)
+    columns = ["retailer_id", "brand_id", "from_status", "to_status", "changed_on",
+               "first_evidence", "source_url", "source_kind", "confidence", "quote"]  # fmt: skip
+    everything = {"retailers": None, "brands": None, "max_rows": None}
+    changes_frame = run_query(
+        con, "changes_between", {"start": D("1900-01-01"), "end": TODAY, **everything}
+    )
+    feed_frame = run_query(con, "feed_transitions", {**everything, "parents": None})
+    assert sorted(records(feed_frame[columns]), key=repr) == sorted(
+        records(changes_frame[columns]), key=repr
+    )
+
+
 def test_net_changes_between_across_the_story(mini_con):
     # fmt: off
     assert net_changes(mini_con, "2021-06-01", "2021-11-30") == [
@@ -1031,13 +1184,13 @@ def test_evidence_for_pair_marks_the_winners(mini_con):
     # fmt: off
     assert run(mini_con, "evidence_for_pair", retailer="r-a", brand="b-x") == [
         (4, D("2023-05-01"), "stocked", "legal_filing", "low", None, "online", src(4), None,
-         None, "relisted", True, False, "observations.csv", 5),
+         None, "relisted", True, False, "observations.csv", 5, None, None, None),
         (3, D("2021-10-25"), "stocked", "listing_check", "high", D("2021-10-25"), "online",
-         src(3), None, None, None, False, True, "observations.csv", 4),
+         src(3), None, None, None, False, True, "observations.csv", 4, None, None, None),
         (2, D("2021-10-25"), "removed", "statement", "high", D("2021-10-25"), "all", src(2),
-         None, QUOTE_2, None, True, True, "observations.csv", 3),
+         None, QUOTE_2, None, True, True, "observations.csv", 3, None, None, None),
         (1, D("2021-01-01"), "stocked", "brand_claim", "medium", None, "all", src(1), None,
-         None, None, True, False, "observations.csv", 2),
+         None, None, True, False, "observations.csv", 2, None, None, None),
     ]
     # fmt: on
 
@@ -1626,7 +1779,7 @@ def test_version_inputs(mini_con):
 def test_versions_published(mini_con):
     ((version, published_at, *rest),) = run(mini_con, "versions_published")
     assert version == 1 and isinstance(published_at, dt.datetime)
-    assert rest == ["build", None, 12, 5, shelfwatch.__version__]
+    assert rest == ["build", None, 12, 5, shelfwatch.__version__, None, None]
 
 
 def test_coverage_counts(mini_con):

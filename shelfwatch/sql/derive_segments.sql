@@ -25,6 +25,8 @@ with observations_ranked as (
     join status_vocab as s using (status)
     join confidence_vocab as c using (confidence)
     join source_kind_vocab as k using (source_kind)
+    -- A retracted observation no longer counts (rule 0 of docs/design.md).
+    anti join retractions as x using (obs_id)
 ),
 
 -- One row per pair and observation date: the day's winner; how many of the day's observations

@@ -107,5 +107,23 @@ create table if not exists version_info (
     parent_version integer,
     observations   bigint not null,
     pairs          bigint not null,
-    shelfwatch     varchar not null
+    shelfwatch     varchar not null,
+    -- who published it and why: the signed-in editor (NULL from the command line without
+    -- --editor) and the one-line note a publish from the app requires
+    editor         varchar,
+    note           varchar
+);
+-- A version published before editors existed (store format 4) gains the columns on its next
+-- publish.
+alter table version_info add column if not exists editor varchar;
+alter table version_info add column if not exists note varchar;
+
+-- Corrections: an observation an editor withdrew, from the version that says so on. Never
+-- deleted: the evidence shows it struck through with the reason; the status rule ignores it.
+create table if not exists retractions (
+    obs_id       bigint not null,
+    version      integer not null,
+    reason       varchar not null,
+    editor       varchar,
+    retracted_at timestamptz not null
 );

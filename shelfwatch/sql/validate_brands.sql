@@ -21,6 +21,11 @@ problems as (
     )
     where _row > first_row
     union all
+    -- An ingest adds to a copied version: an id it already holds is a mistake, not an edit.
+    select s._row, 'brand_id', 'brand_id ' || shown(s.brand_id) || ' already exists (in brands)', null
+    from rows_in as s semi join brands as t on t.brand_id = trim(s.brand_id)
+    where not blank(s.brand_id)
+    union all
     select _row, 'name', 'required value is empty', null
     from rows_in where blank(name)
 ),

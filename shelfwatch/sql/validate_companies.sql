@@ -21,6 +21,11 @@ problems as (
     )
     where _row > first_row
     union all
+    -- An ingest adds to a copied version: an id it already holds is a mistake, not an edit.
+    select s._row, 'company_id', 'company_id ' || shown(s.company_id) || ' already exists (in companies)', null
+    from rows_in as s semi join companies as t on t.company_id = trim(s.company_id)
+    where not blank(s.company_id)
+    union all
     select _row, 'name', 'required value is empty', null
     from rows_in where blank(name)
 ),

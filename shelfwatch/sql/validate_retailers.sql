@@ -21,6 +21,11 @@ problems as (
     )
     where _row > first_row
     union all
+    -- An ingest adds to a copied version: an id it already holds is a mistake, not an edit.
+    select s._row, 'retailer_id', 'retailer_id ' || shown(s.retailer_id) || ' already exists (in retailers)', null
+    from rows_in as s semi join retailers as t on t.retailer_id = trim(s.retailer_id)
+    where not blank(s.retailer_id)
+    union all
     select _row, 'name', 'required value is empty', null
     from rows_in where blank(name)
     union all

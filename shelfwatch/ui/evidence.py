@@ -124,15 +124,21 @@ def show_all_evidence(view: context.View, retailer_id: str, brand_id: str, *, ke
         return
     st.caption(
         "Every observation of the pair, newest first, including any after the as-of date. "
-        "“Won its date” marks the observation the status rule chose on that date."
+        "“Won its date” marks the observation the status rule chose on that date. A "
+        "retracted observation is struck through, with the reason: it is kept, and no longer "
+        "counts."
     )
     st.container(key=f"{key}_table").dataframe(
         evidence,
         hide_index=True,
         key=key,
         column_config={
+            "obs_id": st.column_config.NumberColumn(
+                "Obs.", format="%d", help="The observation's id (to cite or retract it)."
+            ),
             "effective_on": st.column_config.DateColumn("Date", format="YYYY-MM-DD"),
             "status": "Status",
+            "retraction": st.column_config.TextColumn("Retracted", width="medium"),
             "source_link": st.column_config.LinkColumn("Source"),
             "source_text": st.column_config.TextColumn(
                 "Source (not a web link)", help="A source that is not an http(s) address."

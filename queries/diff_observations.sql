@@ -1,0 +1,103 @@
+-- diff_observations: the observations one version of the store holds and the other does not,
+-- with two versions attached as catalogs old and new (shelfwatch.diff.open_pair), compared by
+-- content (every column a file gives), so a rebuilt version that renumbered its observations
+-- shows no difference; and the observations the new version retracts.
+--   change 'added'      in new, not in old (as many times as it is added);
+--          'removed'    in old, not in new (a build from other files);
+--          'retracted'  retracted in new and not in old, with the reason and the editor.
+-- Parameters:
+--   $max_rows  BIGINT  at most this many rows, in order (NULL = all)
+-- Columns: rows_in_all (how many rows there are without $max_rows), change, retailer_id, retailer_name, brand_id, brand_name, status, effective_on,
+--   source_url, source_kind, confidence, quote, reason (of a retraction), editor (who
+--   retracted it).
+-- Ordered by change, effective_on desc, retailer_name, brand_name.
+with
+
+new_rows as (
+    select
+        retailer_id, brand_id, status, effective_on, source_url, source_kind, confidence,
+        reported_on, channel, quote, note, archive_url
+    from new.observations
+),
+
+old_rows as (
+    select
+        retailer_id, brand_id, status, effective_on, source_url, source_kind, confidence,
+        reported_on, channel, quote, note, archive_url
+    from old.observations
+),
+
+added as (
+    select 'added' as change, * from (select * from new_rows except all select * from old_rows)
+),
+
+removed as (
+    select 'removed' as change, * from (select * from old_rows except all select * from new_rows)
+),
+
+new_retractions as (
+    select obs_id, reason, editor from new.retractions
+    where obs_id not in (select obs_id from old.retractions)
+),
+
+retracted as (
+    select
+        'retracted' as change,
+        o.retailer_id, o.brand_id, o.status, o.effective_on, o.source_url, o.source_kind,
+        o.confidence, o.quote, x.reason, x.editor
+    from new_retractions as x
+    join new.observations as o using (obs_id)
+),
+
+changed as (
+    select
+        change, retailer_id, brand_id, status, effective_on, source_url, source_kind,
+        confidence, quote, null::varchar as reason, null::varchar as editor
+    from added
+    union all
+    select
+        change, retailer_id, brand_id, status, effective_on, source_url, source_kind,
+        confidence, quote, null, null
+    from removed
+    union all
+    select * from retracted
+),
+
+retailer_names as (
+    select retailer_id, name as retailer_name from new.retailers
+    union all
+    select retailer_id, name from old.retailers
+    where retailer_id not in (select retailer_id from new.retailers)
+),
+
+brand_names as (
+    select brand_id, name as brand_name from new.brands
+    union all
+    select brand_id, name from old.brands
+    where brand_id not in (select brand_id from new.brands)
+),
+
+final as (
+    select
+        count(*) over () as rows_in_all,
+        c.change,
+        c.retailer_id,
+        coalesce(r.retailer_name, c.retailer_id) as retailer_name,
+        c.brand_id,
+        coalesce(b.brand_name, c.brand_id) as brand_name,
+        c.status,
+        c.effective_on,
+        c.source_url,
+        c.source_kind,
+        c.confidence,
+        c.quote,
+        c.reason,
+        c.editor
+    from changed as c
+    left join retailer_names as r using (retailer_id)
+    left join brand_names as b using (brand_id)
+)
+
+select * from final
+order by change, effective_on desc, retailer_name, brand_name, brand_id, retailer_id, source_url
+limit $max_rows
