@@ -93,22 +93,36 @@ def _healthy(base: str) -> bool:
 
 @contextlib.contextmanager
 def streamlit_server(
-    store: Path, log_path: Path, *, timeout: float = 90.0, port: int = 0
+    store: Path,
+    log_path: Path,
+    *,
+    timeout: float = 90.0,
+    port: int = 0,
+    secrets: Path | None = None,
 ) -> Iterator[str]:
     """``streamlit run shelfwatch/ui/server.py`` (the app and its download route) on a free
     127.0.0.1 port reading ``store``; yields its base URL.
 
     ``port``: the port to use if it is free (default: any free port).
+    ``secrets``: a secrets.toml to read instead of the usual places (``--secrets.files``):
+    with an ``[auth]`` section, the editors' sign-in is on (tests/oidc.py writes one).
     The server's output goes to ``log_path`` (quoted when it fails to start). On exit it is
     terminated, and killed if it has not stopped within 15 s.
     """
-    with streamlit_process(store, log_path, timeout=timeout, port=port) as (base, _):
+    started = streamlit_process(store, log_path, timeout=timeout, port=port, secrets=secrets)
+    with started as (base, _):
         yield base
 
 
 @contextlib.contextmanager
 def streamlit_process(
-    store: Path, log_path: Path, *, timeout: float = 90.0, port: int = 0, poll: float = 0.25
+    store: Path,
+    log_path: Path,
+    *,
+    timeout: float = 90.0,
+    port: int = 0,
+    poll: float = 0.25,
+    secrets: Path | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen]]:
     """:func:`streamlit_server`, also yielding the process (the benchmark reads its memory);
     ``poll``: seconds between health checks (the benchmark times the start-up)."""
@@ -130,6 +144,8 @@ def streamlit_process(
         "--browser.gatherUsageStats",
         "false",
     ]
+    if secrets is not None:
+        command += ["--secrets.files", str(secrets)]
     env = {**os.environ, "SHELFWATCH_STORE": str(store)}
     log_path.parent.mkdir(parents=True, exist_ok=True)
     base = f"http://127.0.0.1:{port}"

@@ -25,7 +25,8 @@ APP = REPO / "app.py"
 
 
 def registered_pages() -> list[str]:
-    """The page scripts app.py registers with st.navigation, in menu order."""
+    """The page scripts app.py registers with st.navigation for every reader, in menu order
+    (the editors' pages need a signed-in editor: not timed)."""
     return [spec.script for spec in site.PAGES]
 
 

@@ -5,8 +5,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from shelfwatch import charts, explain, exports, vocab
-from shelfwatch.ui import context, downloads
+from shelfwatch import charts, explain, exports, urlstate, vocab
+from shelfwatch.ui import changes, context, data, downloads, follow
 
 # A page, not a dump: at scale every observation may cite its own URL.
 SOURCES_SHOWN = 1_000
@@ -235,8 +235,37 @@ st.dataframe(
         "observations": "Observations",
         "pairs": "Pairs",
         "shelfwatch": "Software",
+        "editor": "Published by",
+        "note": st.column_config.TextColumn("Note", width="large"),
     },
 )
+st.subheader("What a version changed")
+numbers = [int(n) for n in versions["version"]]
+shown_version = st.selectbox(
+    "Version",
+    list(reversed(numbers)),
+    index=list(reversed(numbers)).index(view.version) if view.version in numbers else 0,
+    format_func=lambda n: f"Version {n}",
+    key="data_diff_version",
+)
+info = versions.set_index("version").loc[shown_version]
+if numbers.index(shown_version) == 0:
+    st.caption(f"Version {shown_version} is the first of this lineage: everything in it is new.")
+else:
+    before = numbers[numbers.index(shown_version) - 1]
+    who = info.get("editor")
+    why = info.get("note")
+    st.caption(
+        f"Against version {before}, statuses as of {view.as_of:%d %b %Y}. "
+        + (f"Published by {urlstate.data_markdown(who)}. " if isinstance(who, str) else "")
+        + (f"Note: {urlstate.data_markdown(why)}" if isinstance(why, str) else "")
+    )
+    with st.spinner("Comparing the two versions…"):
+        changed = data.version_diff(
+            view.store_dir, before, shown_version, as_of=view.as_of, stale_after=view.stale_after
+        )
+    changes.show_diff(changed, key="data_diff")
+follow.show_feed_list(view)
 st.subheader("Input files")
 st.dataframe(
     inputs,

@@ -11,7 +11,7 @@ import datetime as dt
 import streamlit as st
 
 from shelfwatch import charts, tables, urlstate, vocab
-from shelfwatch.ui import context, data, downloads, evidence, story
+from shelfwatch.ui import context, data, downloads, evidence, follow, story
 
 TOP_MIN, TOP_DEFAULT, TOP_MAX = 5, 25, 60  # the heatmap never draws more than 60 × 60 cells
 CELL_KEYS = ("cell_retailer", "cell_brand")
@@ -283,6 +283,7 @@ with headline_slot:
     story.show_headline(
         view, compare=compare, brand_ids=brand_ids, chosen_retailers=chosen_retailers
     )
+    follow.follow_link("all", None, "every change")
 
 statuses = view.query(
     "status_grid",

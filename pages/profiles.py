@@ -4,7 +4,7 @@ import streamlit as st
 
 from shelfwatch import charts
 from shelfwatch.filters import Filters
-from shelfwatch.ui import context, downloads, evidence
+from shelfwatch.ui import context, downloads, evidence, follow
 
 MAX_INTERVALS = 2_000
 MAX_CHART_ROWS = 60
@@ -167,6 +167,7 @@ if kind == "brand":
     active = view.query("most_active_brands", max_rows=1)
     default = active["brand_id"].iloc[0] if not active.empty else next(iter(view.brand_names))
     brand = select_one("brand", "Brand", view.brand_names, default)
+    follow.follow_link("brand", brand, view.brand_names.get(brand, brand))
 
     with st.spinner("Reading the brand's history…"):
         details = view.query("brands")
@@ -248,6 +249,7 @@ else:
     active = view.query("most_active_retailers", max_rows=1)
     default = active["retailer_id"].iloc[0] if not active.empty else next(iter(view.retailer_names))
     retailer = select_one("retailer", "Retailer", view.retailer_names, default)
+    follow.follow_link("retailer", retailer, view.retailer_names.get(retailer, retailer))
 
     details = view.query("retailers")
     downloads.show_table(

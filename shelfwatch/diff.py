@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -89,7 +89,6 @@ class VersionDiff:
     transitions: Part
     statuses: Part
     stale_after: int = vocab.STALE_AFTER_DAYS
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def empty(self) -> bool:
@@ -121,17 +120,18 @@ class VersionDiff:
 
     @classmethod
     def from_dict(cls, data: dict) -> VersionDiff:
-        parts = {
-            name: Part(pd.DataFrame(data[name]["rows"]), int(data[name]["total"]))
-            for name in ("observations", "transitions", "statuses")
-        }
+        def part(name: str) -> Part:
+            return Part(pd.DataFrame(data[name]["rows"]), int(data[name]["total"]))
+
         return cls(
             old=int(data["old"]),
             new=None if data["new"] is None else int(data["new"]),
             as_of=dt.date.fromisoformat(data["as_of"]),
             tables=pd.DataFrame(data["tables"]),
+            observations=part("observations"),
+            transitions=part("transitions"),
+            statuses=part("statuses"),
             stale_after=int(data["stale_after"]),
-            **parts,
         )
 
     def parts(self) -> dict[str, Part]:

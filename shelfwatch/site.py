@@ -1,5 +1,9 @@
 """The pages of the dashboard, in menu order: one registry read by ``app.py`` (which turns each
-into an ``st.Page``), by the tests and by the benchmark. Plain data: no streamlit here."""
+into an ``st.Page``), by the tests and by the benchmark. Plain data: no streamlit here.
+
+``PAGES`` are the readers' pages, which anyone may open; ``EDITOR_PAGES`` are registered in
+the navigation only for a signed-in editor (``shelfwatch.ui.auth``), so a link to one opens
+nothing for anyone else; ``ALL_PAGES`` is both, every script under ``pages/`` once."""
 
 from __future__ import annotations
 
@@ -22,6 +26,8 @@ class PageSpec:
     # (data/views.csv) may set these and no others.
     filters: tuple[str, ...] = ()
     own_params: tuple[str, ...] = ()
+    # Only a signed-in editor has it in the navigation (EDITOR_PAGES); never a featured view.
+    editor: bool = False
 
     @property
     def params(self) -> tuple[str, ...]:
@@ -32,6 +38,7 @@ class PageSpec:
 FRAME_PARAMS: Final = ("as_of", "stale", "claims", "v")
 
 
+# The readers' pages: what anyone may open, what a featured view or a permalink may name.
 PAGES: Final[tuple[PageSpec, ...]] = (
     PageSpec(
         "overview",
@@ -97,13 +104,26 @@ PAGES: Final[tuple[PageSpec, ...]] = (
         permalink=False,
     ),
 )
+# The editors' pages, after the readers' in the menu.
+EDITOR_PAGES: Final[tuple[PageSpec, ...]] = (
+    PageSpec(
+        "contribute",
+        "pages/contribute.py",
+        "Contribute",
+        "Contribute",
+        ":material/edit_note:",
+        permalink=False,
+        editor=True,
+    ),
+)
+ALL_PAGES: Final[tuple[PageSpec, ...]] = (*PAGES, *EDITOR_PAGES)
 # "/" opens this page (app.py forwards it, query string and all).
 HOME: Final = PAGES[0]
 
 
 def page(url_path: str) -> PageSpec:
-    """The page at ``/<url_path>``."""
-    for spec in PAGES:
+    """The page at ``/<url_path>`` (a reader's or an editor's)."""
+    for spec in ALL_PAGES:
         if spec.url_path == url_path:
             return spec
     raise KeyError(f"no page at /{url_path}")

@@ -77,9 +77,7 @@ def test_diff_transitions_of_a_version_with_itself_is_empty(lineage):
 
 
 def test_diff_statuses_on_a_date(lineage):
-    statuses = pair_run(
-        lineage, "diff_statuses", 1, 2, as_of=TODAY, stale_after=365, max_rows=None
-    )
+    statuses = pair_run(lineage, "diff_statuses", 1, 2, as_of=TODAY, stale_after=365, max_rows=None)
     assert statuses == [
         (2, "status", "r-a", "Retailer A", "b-y", "Brand Y", None, "stocked", None, False,
          None, D("2022-02-01"), None, True, src("new-2")),
@@ -95,8 +93,7 @@ def test_diff_statuses_on_a_date(lineage):
          D("2021-10-25"), D("2021-10-25"), False, False, src(3)),
     ]  # fmt: skip
     assert (
-        pair_run(lineage, "diff_statuses", 2, 3, as_of=TODAY, stale_after=365, max_rows=None)
-        == []
+        pair_run(lineage, "diff_statuses", 2, 3, as_of=TODAY, stale_after=365, max_rows=None) == []
     )
 
 

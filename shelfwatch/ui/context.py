@@ -24,7 +24,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from shelfwatch import site, store, urlstate, vocab
 from shelfwatch.filters import Filters, is_filter_param
-from shelfwatch.ui import data
+from shelfwatch.ui import auth, data
 
 # Before any observation a pair simply has no data; let users look that far back.
 EARLIEST_DATE = dt.date(2010, 1, 1)
@@ -234,6 +234,7 @@ def sidebar() -> View | None:
         st.divider()
         view.stale_after = _stale_setting(view)
         view.any_claim = _claims_setting(view)
+        auth.show_account()  # last: the editors' sign-in, or who is signed in
     if view.pinned:
         set_param(view, "v", version)
     return view
@@ -333,7 +334,7 @@ def run_page(page) -> None:
     """Run the page app.py's navigation chose inside its frame: heading and notices at the
     top, the permalink at the bottom, and an error boundary: a data version that cannot be
     read ends the page with a message, never a traceback."""
-    spec = next((s for s in site.PAGES if s.url_path == page.url_path), None)
+    spec = next((s for s in site.ALL_PAGES if s.url_path == page.url_path), None)
     frame = _Frame(spec=spec)
     token = _FRAME.set(frame)
     try:

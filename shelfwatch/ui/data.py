@@ -65,6 +65,21 @@ def _format_of(path: str) -> int:
     return store.store_format_of(_connection(path))
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _version_diff(store_dir: str, old: int, new: int, as_of: dt.date, stale_after: int):
+    from shelfwatch import diff  # a few hundred rows per part at most: small to keep
+
+    return diff.between_versions(Path(store_dir), old, new, as_of=as_of, stale_after=stale_after)
+
+
+def version_diff(store_dir: Path, old: int, new: int, *, as_of: dt.date, stale_after: int):
+    """What published version ``new`` changed against ``old`` (cached: versions never change)."""
+    try:
+        return _version_diff(str(store_dir), old, new, as_of, stale_after)
+    except READ_ERRORS as exc:
+        raise DataUnavailable(store.version_path(store_dir, new), str(exc)) from exc
+
+
 def latest_version(store_dir: Path) -> int | None:
     """Read CURRENT on every rerun so a newly published version is picked up at once."""
     return store.current_version(store_dir)

@@ -1,4 +1,5 @@
-"""The Shelfwatch server: the dashboard (``app.py``) plus one route of its own for downloads.
+"""The Shelfwatch server: the dashboard (``app.py``) plus routes of its own for downloads and
+the Atom feeds.
 
 ``streamlit run shelfwatch/ui/server.py`` (``make run``) serves the app through Streamlit's
 public ``st.App`` with the route ``/downloads/{token}/{file name}``. A page registers what a
@@ -8,10 +9,14 @@ route writes it into a temporary file on a worker thread, within a bounded numbe
 (exports and images here; a pack takes one of its own as it is built), and serves the file
 from disk. Streamlit's own download button would hold the whole file in the server's memory
 (its media store keeps bytes), which a full export at 10M rows does not fit.
+
+``/feeds/…`` serves the Atom feeds of status changes (:mod:`shelfwatch.feeds`) of the current
+published version, built on a worker thread or taken from the per-process cache.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import os
 import tempfile
@@ -23,10 +28,10 @@ import duckdb
 import streamlit as st
 from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from shelfwatch import exports, images, packs, store
+from shelfwatch import exports, feeds, images, packs, store
 from shelfwatch.export_jobs import ExportJob, ExportsBusy, export_slot
 from shelfwatch.ui import downloads
 
@@ -101,7 +106,50 @@ async def serve_download(request: Request) -> Response:
     )
 
 
-ROUTES = [Route(downloads.ROUTE + "/{token}/{name}", serve_download, methods=["GET"])]
-downloads.ROUTE_MOUNTED = True
+# A feed changes only when a version is published: readers may keep it five minutes.
+FEED_MAX_AGE = 300
+
+
+async def serve_feed(request: Request) -> Response:
+    """``/feeds/all.atom``, ``/feeds/{brand,retailer,parent}/<id>.atom``: the Atom feed of the
+    current published version; links start at ``$SHELFWATCH_PUBLIC_URL`` or the request's
+    base URL."""
+    try:
+        scope = feeds.parse_feed_path(f"{feeds.ROUTE}/{request.path_params['path']}")
+        version = store.resolve_version(store.resolve_store(None))  # CURRENT, read every time
+        build = functools.partial(
+            feeds.build_feed,
+            version.path,
+            scope,
+            base_url=feeds.public_base_url(str(request.base_url)),
+            version=version.number,
+        )
+        body = await anyio.to_thread.run_sync(build)
+    except feeds.UnknownFeed as exc:
+        return PlainTextResponse(f"No such feed: {exc}.", status_code=404)
+    except duckdb.OutOfMemoryException:
+        return PlainTextResponse(
+            "The server is short of memory: try again in a minute.",
+            status_code=503,
+            headers={"Retry-After": "60"},
+        )
+    except (OSError, store.StoreError, duckdb.Error):
+        return PlainTextResponse(
+            "The feed could not be read from the published data: try again in a minute.",
+            status_code=503,
+            headers={"Retry-After": "60"},
+        )
+    return Response(
+        body,
+        media_type=feeds.MEDIA_TYPE,
+        headers={"Cache-Control": f"max-age={FEED_MAX_AGE}"},
+    )
+
+
+ROUTES = [
+    Route(downloads.ROUTE + "/{token}/{name}", serve_download, methods=["GET"]),
+    Route(feeds.ROUTE + "/{path:path}", serve_feed, methods=["GET"]),
+]
+downloads.ROUTE_MOUNTED = True  # the pages link to both routes
 
 app = st.App(str(APP_SCRIPT), routes=ROUTES)

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from bench import app_driver as harness  # the same server and Chromium for tests and bench
+from tests import oidc
 
 
 def _unavailable(reason: str) -> None:
@@ -105,4 +106,35 @@ def tab(new_tab: Callable[..., Tab]) -> Tab:
 def seed_server(seed_store: Path) -> Iterator[str]:
     """The app on the seed store (tests/conftest.py's session store)."""
     with harness.streamlit_server(seed_store, harness.LOGS / "seed-server.log") as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def oidc_provider() -> Iterator[str]:
+    """A real OpenID Connect provider (tests/oidc.py) with its users registered; its URL."""
+    try:
+        import oidc_provider_mock  # noqa: F401
+    except ImportError:
+        _unavailable("the oidc-provider-mock package is not installed (requirements-dev.txt)")
+    with oidc.provider() as base:
+        oidc.add_users(base)
+        yield base
+
+
+@pytest.fixture(scope="session")
+def editor_server(
+    seed_store: Path, oidc_provider: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The app on the seed store with the editors' sign-in on, against ``oidc_provider``:
+    editors are oidc.EDITOR by e-mail and oidc.GROUP_EDITOR by its groups claim."""
+    port = harness.free_port()
+    base = f"http://127.0.0.1:{port}"  # the redirect URI names it: known before the start
+    secrets = oidc.write_secrets(
+        tmp_path_factory.mktemp("sign-in") / "secrets.toml",
+        app_base=base,
+        provider_base=oidc_provider,
+    )
+    log = harness.LOGS / "editor-server.log"
+    with harness.streamlit_server(seed_store, log, port=port, secrets=secrets) as started:
+        assert started == base, f"port {port} was taken meanwhile"
         yield base
