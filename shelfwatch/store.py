@@ -55,7 +55,11 @@ class NoPublishedVersion(StoreError):
 
 
 class UnknownVersion(StoreError):
-    """A pinned version does not exist (any more)."""
+    """A pinned version does not exist."""
+
+
+class RemovedVersion(UnknownVersion):
+    """A pinned version was published once and its file has since been removed."""
 
 
 @dataclass(frozen=True)
@@ -110,8 +114,15 @@ def resolve_version(store: Path, number: int | None = None) -> PublishedVersion:
     if number is None:
         number = current
     path = version_path(store, number)
-    if number < 1 or number > current or not path.exists():
+    if number < 1 or number > current:
         raise UnknownVersion(f"data version {number} does not exist in this store")
+    if not path.exists():
+        # Published once, since removed by the store's operator (docs/design.md, retention).
+        raise RemovedVersion(
+            f"data version {number} was published but is no longer kept in this store (its "
+            f"file was removed under the retention rule); the latest is version {current}. "
+            "Ask the publisher for an archived copy to check a figure that cites it."
+        )
     return PublishedVersion(number, path)
 
 

@@ -22,6 +22,7 @@ import json
 import re
 import secrets
 import time
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,12 +58,18 @@ GROUP_EDITOR = User(
 USERS = (EDITOR, READER, UNVERIFIED, GROUP_EDITOR)
 
 
+def provider_module():
+    """oidc_provider_mock, a test dependency (requirements-dev.txt): ImportError without it."""
+    with warnings.catch_warnings():  # it imports Authlib's deprecated modules
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import oidc_provider_mock
+    return oidc_provider_mock
+
+
 @contextlib.contextmanager
 def provider(port: int = 0) -> Iterator[str]:
     """Run the provider on ``localhost`` (``port``: 0, any free one); yields its base URL."""
-    import oidc_provider_mock  # a test dependency (requirements-dev.txt): imported when used
-
-    with oidc_provider_mock.run_server_in_thread(port=port) as server:
+    with provider_module().run_server_in_thread(port=port) as server:
         base = f"http://localhost:{server.server_port}"
         deadline = time.monotonic() + 10
         while True:  # the thread serves once it has started

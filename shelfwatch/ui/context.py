@@ -162,6 +162,12 @@ def sidebar() -> View | None:
     if probe.version is not None and probe.version != latest:
         try:
             version = store.resolve_version(store_dir, probe.version).number
+        except store.RemovedVersion:
+            version_notice = (
+                f"Data version {probe.version} (from the link) was published but is no longer "
+                "kept in this store (Data & method: retention); figures citing it cannot be "
+                f"checked here. Showing the latest, version {latest}."
+            )
         except store.StoreError:
             version_notice = (
                 f"Data version {probe.version} (from the link) does not exist in this store; "

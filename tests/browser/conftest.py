@@ -113,7 +113,7 @@ def seed_server(seed_store: Path) -> Iterator[str]:
 def oidc_provider() -> Iterator[str]:
     """A real OpenID Connect provider (tests/oidc.py) with its users registered; its URL."""
     try:
-        import oidc_provider_mock  # noqa: F401
+        oidc.provider_module()
     except ImportError:
         _unavailable("the oidc-provider-mock package is not installed (requirements-dev.txt)")
     with oidc.provider() as base:

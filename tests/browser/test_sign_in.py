@@ -19,8 +19,6 @@ pytestmark = [
     pytest.mark.browser,
     # The provider runs in this process: its Authlib calls are its own business.
     pytest.mark.filterwarnings("ignore::DeprecationWarning:authlib.*"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning:oidc_provider_mock.*"),
-    pytest.mark.filterwarnings("ignore:The httpx module is deprecated:DeprecationWarning"),
 ]
 
 NAV = '[data-testid="stSidebarNav"]'
