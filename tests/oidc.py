@@ -61,7 +61,9 @@ USERS = (EDITOR, READER, UNVERIFIED, GROUP_EDITOR)
 def provider_module():
     """oidc_provider_mock, a test dependency (requirements-dev.txt): ImportError without it."""
     with warnings.catch_warnings():  # it imports Authlib's deprecated modules
-        warnings.simplefilter("ignore", DeprecationWarning)
+        import authlib.deprecate  # its import sets "always" for Authlib's warnings: first
+
+        warnings.simplefilter("ignore", authlib.deprecate.AuthlibDeprecationWarning)
         import oidc_provider_mock
     return oidc_provider_mock
 
