@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from shelfwatch import ingest, publishing, urlstate, vocab
+from shelfwatch import headline, ingest, publishing, urlstate, vocab
 from shelfwatch.ui import auth, changes, context
 
 ROLE_LABELS = {
@@ -109,7 +109,8 @@ def _pending_upload(state: str, upload: publishing.Upload) -> None:
         return
     st.subheader("Preview: what publishing it would change")
     st.caption(
-        f"Against data version {outcome.diff.old}, as of today ({dt.date.today():%d %b %Y}). "
+        f"Against data version {outcome.diff.old}, as of today "
+        f"({headline.day_text(dt.date.today())}). "
         "Nothing is published until you press Publish."
     )
     changes.show_diff(outcome.diff, key=f"{state}_preview")

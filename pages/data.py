@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from shelfwatch import charts, explain, exports, urlstate, vocab
+from shelfwatch import charts, explain, exports, headline, urlstate, vocab
 from shelfwatch.ui import changes, context, data, downloads, follow
 
 # A page, not a dump: at scale every observation may cite its own URL.
@@ -256,7 +256,7 @@ else:
     who = info.get("editor")
     why = info.get("note")
     st.caption(
-        f"Against version {before}, statuses as of {view.as_of:%d %b %Y}. "
+        f"Against version {before}, statuses as of {headline.day_text(view.as_of)}. "
         + (f"Published by {urlstate.data_markdown(who)}. " if isinstance(who, str) else "")
         + (f"Note: {urlstate.data_markdown(why)}" if isinstance(why, str) else "")
     )

@@ -112,8 +112,10 @@ def show_diff(diff: VersionDiff, *, key: str) -> None:
         )
     if diff.observations.total:
         _heading("Observations added, removed or retracted", diff.observations)
+        rows = _observations(diff.observations)
+        retracted = (rows["change"] == "retracted").any()
         downloads.show_table(
-            _observations(diff.observations),
+            rows if retracted else rows.drop(columns=["reason", "editor"]),
             {
                 "change": "Change",
                 "retailer_name": "Retailer",

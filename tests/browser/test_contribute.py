@@ -23,7 +23,8 @@ from bench import app_driver as harness
 from bench.app_driver import open_page
 from shelfwatch import store
 from tests import oidc
-from tests.browser.test_sign_in import NAV, sign_in
+from tests.browser.test_sign_in import NAV
+from tests.oidc import sign_in
 
 pytestmark = [
     pytest.mark.browser,
