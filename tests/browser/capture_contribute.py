@@ -58,8 +58,9 @@ def main() -> None:
             Path(folder) / "secrets.toml", app_base=base, provider_base=provider
         )
         log = harness.LOGS / "capture-contribute.log"
-        with sync_playwright() as playwright, harness.streamlit_server(
-            store, log, port=port, secrets=secrets
+        with (
+            sync_playwright() as playwright,
+            harness.streamlit_server(store, log, port=port, secrets=secrets),
         ):
             browser = harness.launch_chromium(playwright)
             _preview(browser, base, "contribute-dark", color_scheme="dark")
