@@ -3,7 +3,7 @@ pair has its status, export, share."""
 
 import streamlit as st
 
-from shelfwatch import charts, vocab
+from shelfwatch import charts, tables, vocab
 from shelfwatch.ui import context, downloads, evidence
 
 SHOWN_ROWS = 5_000
@@ -191,7 +191,7 @@ else:
     if relisted:
         evidence.show_relistings(frame, key="explore_table")
     elif observations:
-        shown = frame.assign(status=frame["status"].map(charts.status_label))
+        shown = frame.assign(status=tables.evidence_statuses(frame))
         downloads.show_table(
             shown,
             {
@@ -199,6 +199,7 @@ else:
                 "retailer_name": "Retailer",
                 "brand_name": "Brand",
                 "status": "Status",
+                "retraction": st.column_config.TextColumn("Retracted", width="medium"),
                 "quote": st.column_config.TextColumn("Quote", width="large"),
                 "source_url": "Source",
                 "source_kind": "Source kind",

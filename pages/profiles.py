@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from shelfwatch import charts
+from shelfwatch import charts, tables
 from shelfwatch.filters import Filters
 from shelfwatch.ui import context, downloads, evidence, follow
 
@@ -33,12 +33,13 @@ def select_one(name: str, label: str, names: dict[str, str], default: str | None
 
 def evidence_table(observations, key: str) -> None:
     downloads.show_table(
-        observations.assign(status_shown=observations["status"].map(charts.status_label)),
+        observations.assign(status_shown=tables.evidence_statuses(observations)),
         {
             "effective_on": st.column_config.DateColumn("Effective on", format="YYYY-MM-DD"),
             "retailer_name": "Retailer",
             "brand_name": "Brand",
             "status_shown": "Status",
+            "retraction": st.column_config.TextColumn("Retracted", width="medium"),
             "source_kind": "Source kind",
             "confidence": "Confidence",
             "source_url": "Source",

@@ -16,7 +16,9 @@
 --   $max_rows      BIGINT     row limit
 -- Columns: obs_id, effective_on, retailer_id, retailer_name, brand_id, brand_name, status,
 --   source_kind, confidence, reported_on, channel, quote, note, source_url, archive_url,
---   parent_names (', '-separated, sorted, '' if none).
+--   parent_names (', '-separated, sorted, '' if none), retraction ('Retracted in version N:
+--   reason' for an observation a correction retracted — listed, no longer counted; NULL if it
+--   stands).
 -- Ordered by effective_on desc, obs_id desc. Reads the evidence table (observations with their
 -- names and parents, derived at publish), so every filter is a scan of one table.
 with
@@ -25,7 +27,7 @@ matching as (
     select
         obs_id, effective_on, retailer_id, retailer_name, brand_id, brand_name, status,
         source_kind, confidence, reported_on, channel, quote, note, source_url, archive_url,
-        parent_names
+        parent_names, retraction
     from evidence
     where ($retailers is null or list_contains($retailers, retailer_id))
       and ($brands is null or list_contains($brands, brand_id))

@@ -97,6 +97,16 @@ def struck(text: str) -> str:
     return "".join(f"{ch}\u0336" for ch in str(text))
 
 
+def evidence_statuses(frame: pd.DataFrame) -> list[str]:
+    """An evidence list's status labels, struck through where a correction retracted the
+    observation (its ``retraction`` column says so)."""
+    retractions = frame["retraction"] if "retraction" in frame else [None] * len(frame)
+    return [
+        struck(status_label(status)) if isinstance(retraction, str) else status_label(status)
+        for status, retraction in zip(frame["status"], retractions, strict=True)
+    ]
+
+
 def retraction_text(row: dict) -> str:
     """'Retracted in version 3 by ed@example.com: wrong store'."""
     by = row.get("retracted_by")

@@ -16,14 +16,22 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from shelfwatch import corrections, diff, ingest, store
+from shelfwatch import corrections, diff, ingest, queries, store
 from shelfwatch.cli import main
 from tests.conftest import TODAY
 from tests.test_queries import D, run, src
 
+EXPLORER_ALL = {
+    name: None
+    for name in (
+        "retailers", "brands", "parents", "lists", "statuses", "source_kinds", "confidences",
+        "start", "end", "q", "max_rows",
+    )
+}  # fmt: skip
 CHECKS = (
     "retailer_id,brand_id,status,effective_on,source_url,source_kind,confidence\n"
     f"r-c,b-y,removed,2024-01-01,{src('new-1')},statement,high\n"
@@ -173,6 +181,16 @@ def test_a_retracted_observation_is_listed_struck_and_no_longer_counts(lineage):
     assert by_id[3][11] is True
     assert all(row[-3:] == (None, None, None) for key, row in by_id.items() if key != 2)
     assert 2 not in [row[0] for row in explained]
+    # The explorer's list (and every evidence export) keeps it, saying it was retracted.
+    with store.open_version(lineage, 3) as con:
+        listed = queries.run_query(
+            con,
+            "explorer_observations",
+            {**EXPLORER_ALL, "retailers": ["r-a"], "brands": ["b-x"]},
+        )
+    said = dict(zip(listed["obs_id"], listed["retraction"], strict=True))
+    assert said[2] == "Retracted in version 3: wrong retailer"
+    assert all(pd.isna(value) for key, value in said.items() if key != 2)
     # The earlier version still says what it said: versions are never rewritten.
     with store.open_version(lineage, 2) as con:
         assert run(con, "evidence_for_pair", retailer="r-a", brand="b-x")[2][11] is True
