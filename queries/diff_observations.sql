@@ -3,7 +3,7 @@
 -- content (every column a file gives), so a rebuilt version that renumbered its observations
 -- shows no difference; and the observations the new version retracts.
 --   change 'added'      in new, not in old (as many times as it is added);
---          'removed'    in old, not in new (a build from other files);
+--          'dropped'    in old, not in new (a build from other files);
 --          'retracted'  retracted in new and not in old, with the reason and the editor.
 -- Parameters:
 --   $max_rows  BIGINT  at most this many rows, in order (NULL = all)
@@ -31,8 +31,8 @@ added as (
     select 'added' as change, * from (select * from new_rows except all select * from old_rows)
 ),
 
-removed as (
-    select 'removed' as change, * from (select * from old_rows except all select * from new_rows)
+dropped as (
+    select 'dropped' as change, * from (select * from old_rows except all select * from new_rows)
 ),
 
 new_retractions as (
@@ -58,7 +58,7 @@ changed as (
     select
         change, retailer_id, brand_id, status, effective_on, source_url, source_kind,
         confidence, quote, null, null
-    from removed
+    from dropped
     union all
     select * from retracted
 ),

@@ -2,7 +2,7 @@
 -- attached as catalogs old and new (shelfwatch.diff.open_pair). A transition is the start of
 -- a run of a pair's status (docs/design.md, "Changes in a window"), keyed by pair and date:
 --   change 'added'    only the new version has it (e.g. a new observation made a change);
---          'removed'  only the old one had it (e.g. a retraction undid a change);
+--          'dropped'  only the old one had it (e.g. a retraction undid a change);
 --          'changed'  both have a transition on that date, with another status before or
 --                     after, or another deciding source.
 -- Parameters:
@@ -57,7 +57,7 @@ compared as (
         n.first_obs_id as new_obs_id,
         case
             when o.retailer_id is null then 'added'
-            when n.retailer_id is null then 'removed'
+            when n.retailer_id is null then 'dropped'
             else 'changed'
         end as change
     from new_transitions as n

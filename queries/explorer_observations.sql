@@ -20,14 +20,15 @@
 --   reason' for an observation a correction retracted — listed, no longer counted; NULL if it
 --   stands).
 -- Ordered by effective_on desc, obs_id desc. Reads the evidence table (observations with their
--- names and parents, derived at publish), so every filter is a scan of one table.
+-- names and parents, derived at publish), so every filter is a scan of one table; the few
+-- retractions are joined to the rows found.
 with
 
 matching as (
     select
         obs_id, effective_on, retailer_id, retailer_name, brand_id, brand_name, status,
         source_kind, confidence, reported_on, channel, quote, note, source_url, archive_url,
-        parent_names, retraction
+        parent_names
     from evidence
     where ($retailers is null or list_contains($retailers, retailer_id))
       and ($brands is null or list_contains($brands, brand_id))
@@ -46,8 +47,16 @@ matching as (
       )
 ),
 
+-- Corrections are few (usually none): joined to the rows found, not stored with every one.
+retraction_notes as (
+    select obs_id, 'Retracted in version ' || version || ': ' || reason as retraction
+    from retractions
+),
+
 final as (
-    select * from matching
+    select m.*, x.retraction
+    from matching as m
+    left join retraction_notes as x using (obs_id)
 )
 
 select * from final

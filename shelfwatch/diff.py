@@ -219,8 +219,8 @@ def transition_text(row: dict) -> str:
 
     if row["change"] == "added":
         return f"added: {pair}: {step(row['new_from_status'], row['new_to_status'])}"
-    if row["change"] == "removed":
-        return f"removed: {pair}: {step(row['old_from_status'], row['old_to_status'])}"
+    if row["change"] == "dropped":
+        return f"dropped: {pair}: {step(row['old_from_status'], row['old_to_status'])}"
     return (
         f"changed: {pair}: {step(row['old_from_status'], row['old_to_status'])}, now "
         f"{step(row['new_from_status'], row['new_to_status'])}"

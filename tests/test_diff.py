@@ -68,9 +68,9 @@ def test_diff_transitions_of_an_ingest(lineage):
 def test_diff_transitions_of_a_retraction(lineage):
     assert pair_run(lineage, "diff_transitions", 2, 3, max_rows=None) == [
         # The re-listing is gone (no removal before it any more), and the removal itself.
-        (2, "removed", "r-a", "Retailer A", "b-x", "Brand X", D("2023-05-01"), "removed",
+        (2, "dropped", "r-a", "Retailer A", "b-x", "Brand X", D("2023-05-01"), "removed",
          "stocked", None, None, src(4), "legal_filing", "low"),
-        (2, "removed", "r-a", "Retailer A", "b-x", "Brand X", D("2021-10-25"), "stocked",
+        (2, "dropped", "r-a", "Retailer A", "b-x", "Brand X", D("2021-10-25"), "stocked",
          "removed", None, None, src(2), "statement", "high"),
     ]  # fmt: skip
 

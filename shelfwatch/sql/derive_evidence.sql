@@ -3,7 +3,7 @@
 -- observation's own effective_on — stored newest first. The explorer's list, its count and
 -- full exports then filter one table: no join, and a range of days is a contiguous run of
 -- rows (a full export streams by ranges of days, each sorted in memory). Reads observations,
--- retailers, brands, companies, ownership, designations and retractions.
+-- retailers, brands, companies, ownership and designations.
 
 create or replace table evidence as
 with
@@ -118,11 +118,8 @@ final as (
         o.archive_url,
         coalesce(bp.parent_names, '') as parent_names,
         bp.parent_ids,
-        bp.list_names,
-        -- A correction: the observation stays listed (and exported) with its retraction said.
-        'Retracted in version ' || x.version || ': ' || x.reason as retraction
+        bp.list_names
     from observation_rows as o
-    left join retractions as x using (obs_id)
     left join brand_periods as bp
         on bp.brand_id = o.brand_id
        and o.effective_on >= bp.period_from

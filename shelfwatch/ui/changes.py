@@ -71,7 +71,7 @@ def show_diff(diff: VersionDiff, *, key: str) -> None:
             "Rows: " + "; ".join(f"{table} {old:,} → {new:,}" for table, old, new in counted)
         )
     if diff.transitions.total:
-        _heading("Status transitions added, removed or changed", diff.transitions)
+        _heading("Status transitions added, dropped or changed", diff.transitions)
         downloads.show_table(
             _transitions(diff.transitions),
             {
@@ -111,7 +111,7 @@ def show_diff(diff: VersionDiff, *, key: str) -> None:
             key=f"{key}_statuses",
         )
     if diff.observations.total:
-        _heading("Observations added, removed or retracted", diff.observations)
+        _heading("Observations added, dropped or retracted", diff.observations)
         rows = _observations(diff.observations)
         retracted = (rows["change"] == "retracted").any()
         downloads.show_table(

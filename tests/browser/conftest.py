@@ -138,3 +138,16 @@ def editor_server(
     with harness.streamlit_server(seed_store, log, port=port, secrets=secrets) as started:
         assert started == base, f"port {port} was taken meanwhile"
         yield base
+
+
+@pytest.fixture(scope="session")
+def haproxy() -> str:
+    """Debian's haproxy (tests/browser/test_replicas.py); skips without it on a developer
+    machine, fails in CI."""
+    from shelfwatch import serving
+
+    try:
+        return serving.haproxy_path()
+    except serving.ServingError as exc:
+        _unavailable(str(exc))
+        raise
