@@ -7,7 +7,7 @@ SEED := $(wildcard data/*.csv)
 # The store schema and derived tables come from these: rebuild when they change too.
 STORE_SQL := $(wildcard shelfwatch/sql/*.sql) shelfwatch/vocab.py shelfwatch/store.py
 
-.PHONY: run test check lint format bench store clean docs
+.PHONY: run serve test check lint format bench store clean docs
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,12 @@ store: $(STORE)/CURRENT
 
 run: $(VENV)/.runtime $(STORE)/CURRENT
 	$(PY) -m streamlit run shelfwatch/ui/server.py
+
+# Many readers: REPLICAS app processes behind HAProxy on PORT (docs/scaling.md; needs haproxy).
+REPLICAS ?= 2
+PORT ?= 8501
+serve: $(VENV)/.runtime $(STORE)/CURRENT
+	$(PY) -m shelfwatch.serving --replicas $(REPLICAS) --port $(PORT) --store $(STORE)
 
 test: $(VENV)/.dev
 	$(PY) -m pytest

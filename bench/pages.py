@@ -44,6 +44,8 @@ def time_pages(store_dir: Path, warm_runs: int, timeout: float = 600.0) -> dict[
     from streamlit import config
     from streamlit.testing.v1 import AppTest
 
+    from shelfwatch.ui import data
+
     config.set_option("client.showErrorDetails", "full")  # else messages are redacted
 
     from bench.timing import Timing, peak_rss_bytes
@@ -57,6 +59,7 @@ def time_pages(store_dir: Path, warm_runs: int, timeout: float = 600.0) -> dict[
     for script in registered_pages():
         at.switch_page(script)
         st.cache_data.clear()
+        data.clear_results()
         st.cache_resource.clear()
         started = time.perf_counter()
         at.run()

@@ -355,6 +355,7 @@ def _serve(args: argparse.Namespace) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)  # even where it was inherited ignored
     try:
         with running(
             store_dir,

@@ -6,8 +6,14 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from shelfwatch import ingest, store
+
+# Tests check correctness; speed is the benchmark's (bench/). A per-example deadline is a timed
+# assertion that fails on a loaded machine (CI, or browser tests running beside): none.
+settings.register_profile("shelfwatch", deadline=None)
+settings.load_profile("shelfwatch")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI_DATA = FIXTURES / "mini"

@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from shelfwatch import site, store
+from shelfwatch.ui import data
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -30,6 +31,7 @@ def test_a_removed_version_file_is_a_message_on_every_page(
     store.version_path(target, store.current_version(target)).unlink()
     # As after a restart or once the caches let go of the old handle: nothing cached.
     st.cache_data.clear()
+    data.clear_results()
     st.cache_resource.clear()
     at.run()
     assert not at.exception

@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from shelfwatch import queries, store
+from shelfwatch import queries, results, store
 
 
 class DataUnavailable(Exception):
@@ -38,16 +38,26 @@ def _hashable(value: object) -> object:
     return value
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
-def _cached_query(path: str, name: str, params: tuple[tuple[str, object], ...]) -> pd.DataFrame:
-    return queries.run_query(_connection(path), name, dict(params))
+# Every session's query results, bounded in bytes (shelfwatch.results): a version file never
+# changes, so a result is good for as long as it is kept.
+RESULTS = results.ResultCache()
+
+
+def clear_results() -> None:
+    """Forget every kept result (tests and the benchmark's cold runs)."""
+    RESULTS.clear()
 
 
 def run(version_path: Path, name: str, params: Mapping[str, object] | None = None) -> pd.DataFrame:
-    """Run catalog query ``name`` on a version; results are cached per version and params."""
-    key = tuple(sorted((k, _hashable(v)) for k, v in (params or {}).items()))
+    """Run catalog query ``name`` on a version; small results are kept per version and params."""
+    given = dict(params or {})
+    key = (str(version_path), name, tuple(sorted((k, _hashable(v)) for k, v in given.items())))
     try:
-        return _cached_query(str(version_path), name, key)
+        return RESULTS.get(
+            key,
+            lambda: queries.run_query_arrow(_connection(str(version_path)), name, given),
+            queries.to_frame,
+        )
     except READ_ERRORS as exc:
         raise DataUnavailable(version_path, str(exc)) from exc
 
