@@ -58,7 +58,7 @@ def browse_dates(store_dir: Path, page: str, dates: int) -> dict[str, object]:
                 "as_of": day.isoformat(),
                 "rerun_s": round(time.perf_counter() - started, 3),
                 "rss_bytes": _rss_bytes(),
-                "results_cache_bytes": data.RESULTS.bytes_held,
+                "results_cache_bytes": getattr(getattr(data, "RESULTS", None), "bytes_held", None),
                 "exceptions": [str(e.value)[:200] for e in at.exception],
             }
         )

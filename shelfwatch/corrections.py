@@ -105,15 +105,11 @@ def preview(
 ) -> diff.VersionDiff:
     """What retracting ``obs_ids`` would change, as of ``today``; nothing is published."""
     stage = _stage(obs_ids, _checked_reason(reason), None)
-    with store.draft(store_dir, stage, action="retract", wait_seconds=wait_seconds) as (
-        current,
-        draft_path,
-    ):
-        return diff.compare(
-            current.path,
-            draft_path,
-            old=current.number,
-            new=None,
-            as_of=today or dt.date.today(),
-            stale_after=stale_after,
-        )
+    return diff.of_draft(
+        store_dir,
+        stage,
+        action="retract",
+        as_of=today or dt.date.today(),
+        stale_after=stale_after,
+        wait_seconds=wait_seconds,
+    )

@@ -174,6 +174,31 @@ def compare(
         )
 
 
+def of_draft(
+    store_dir: Path,
+    stage: store.Stage,
+    *,
+    action: str,
+    as_of: dt.date,
+    stale_after: int = vocab.STALE_AFTER_DAYS,
+    wait_seconds: float = 0.0,
+) -> VersionDiff:
+    """What publishing ``stage`` would change: the next version drafted beside the current one
+    (under the writer lock, removed at once) and compared with it. Nothing is published."""
+    with store.draft(store_dir, stage, action=action, wait_seconds=wait_seconds) as (
+        current,
+        draft_path,
+    ):
+        return compare(
+            current.path,
+            draft_path,
+            old=current.number,
+            new=None,
+            as_of=as_of,
+            stale_after=stale_after,
+        )
+
+
 def between_versions(
     store_dir: Path,
     old: int,
@@ -210,7 +235,7 @@ def _status(value: object) -> str:
 def transition_text(row: dict) -> str:
     """One transition difference in words: 'added: Home Depot, Lorex on 25 Oct 2021: stocked →
     removed'."""
-    day = headline.day_text(dt.date.fromisoformat(str(row["changed_on"])[:10]))
+    day = headline.day_text(headline.as_day(row["changed_on"]))
     pair = f"{row['retailer_name']}, {row['brand_name']} on {day}"
 
     def step(before: object, after: object) -> str:
@@ -235,7 +260,7 @@ def status_text(row: dict) -> str:
 
 
 def observation_text(row: dict) -> str:
-    day = headline.day_text(dt.date.fromisoformat(str(row["effective_on"])[:10]))
+    day = headline.day_text(headline.as_day(row["effective_on"]))
     text = (
         f"{row['change']}: {row['retailer_name']}, {row['brand_name']}: "
         f"{_status(row['status'])} on {day} ({row['source_kind']}, {row['confidence']}) "

@@ -17,14 +17,6 @@ from shelfwatch import headline, urlstate
 FORMATS = ("markdown", "text")
 
 
-def _day(value: object) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
-
-
 def write(
     changes: Sequence[Mapping[str, object]],
     *,
@@ -47,9 +39,9 @@ def write(
     lines = [f"# {title}" if markdown else title, ""]
     # Newest day first; within a day, by retailer and brand.
     rows = sorted(
-        (row for row in changes if _day(row["changed_on"]) >= since),
+        (row for row in changes if headline.as_day(row["changed_on"]) >= since),
         key=lambda row: (
-            -_day(row["changed_on"]).toordinal(),
+            -headline.as_day(row["changed_on"]).toordinal(),
             str(row["retailer_name"] or "").casefold(),
             str(row["brand_name"] or "").casefold(),
         ),
@@ -59,7 +51,7 @@ def write(
     if not rows:
         lines.append("")
         lines.append("No retailer's status of these brands changed in this period.")
-    for day, group in groupby(rows, key=lambda row: _day(row["changed_on"])):
+    for day, group in groupby(rows, key=lambda row: headline.as_day(row["changed_on"])):
         lines.append("")
         lines.append(f"## {headline.day_text(day)}" if markdown else headline.day_text(day))
         for row in group:

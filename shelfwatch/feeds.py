@@ -30,7 +30,7 @@ from feedgen.feed import FeedGenerator
 from shelfwatch import __version__, queries, site, store, urlstate, vocab
 from shelfwatch.citations import credit_line
 from shelfwatch.filters import Filters
-from shelfwatch.headline import change_phrase, day_text
+from shelfwatch.headline import as_day, change_phrase, day_text
 from shelfwatch.tables import web_link
 
 ROUTE = "/feeds"
@@ -216,7 +216,7 @@ def entry_id(row: Mapping[str, object]) -> str:
     every data version that holds it."""
     return (
         f"urn:shelfwatch:change:{row['retailer_id']}:{row['brand_id']}:"
-        f"{_day(row['changed_on']).isoformat()}:{row['to_status']}"
+        f"{as_day(row['changed_on']).isoformat()}:{row['to_status']}"
     )
 
 
@@ -263,13 +263,13 @@ def entry_permalink(base: str, row: Mapping[str, object], number: int) -> str:
     """Explore on the change's date, filtered to the pair and with its row ticked (``cell``,
     so "why this status" is shown), data version ``number`` pinned."""
     retailer, brand = str(row["retailer_id"]), str(row["brand_id"])
-    chosen = Filters(as_of=_day(row["changed_on"]), retailers=(retailer,), brands=(brand,))
+    chosen = Filters(as_of=as_day(row["changed_on"]), retailers=(retailer,), brands=(brand,))
     cell = {"cell": urlstate.cell_key(retailer, brand)}
     return chosen.permalink(_page("explore", base), number, cell)
 
 
 def _add_entry(feed: FeedGenerator, row: Mapping[str, object], base: str, number: int) -> None:
-    day = _day(row["changed_on"])
+    day = as_day(row["changed_on"])
     retailer = _text(row.get("retailer_name") or row["retailer_id"])
     brand = _text(row.get("brand_name") or row["brand_id"])
     said = change_phrase(row.get("from_status"), str(row["to_status"]))
@@ -343,14 +343,6 @@ def _entry_html(
 def _label(status: object) -> str:
     found = vocab.STATUS_BY_NAME.get(str(status))
     return found.label if found else str(status)
-
-
-def _day(value: object) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

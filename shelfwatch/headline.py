@@ -36,6 +36,15 @@ class Headline:
     changed: int  # transitions since the comparison date (first evidence is not a change)
 
 
+def as_day(value: object) -> dt.date:
+    """A row's date, whatever form it came in (date, datetime, pandas Timestamp, ISO text)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
 def day_text(day: dt.date) -> str:
     """A date as a headline writes it: 30 Nov 2021."""
     return f"{day.day} {day:%b %Y}"

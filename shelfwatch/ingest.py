@@ -998,17 +998,13 @@ def preview(
     store_mod.resolve_version(store)
     stage = _ingest_stage(path, role, today, None)
     try:
-        with store_mod.draft(store, stage, action="ingest", wait_seconds=wait_seconds) as (
-            current,
-            draft_path,
-        ):
-            return diff.compare(
-                current.path,
-                draft_path,
-                old=current.number,
-                new=None,
-                as_of=today,
-                stale_after=stale_after,
-            )
+        return diff.of_draft(
+            store,
+            stage,
+            action="ingest",
+            as_of=today,
+            stale_after=stale_after,
+            wait_seconds=wait_seconds,
+        )
     except (OSError, duckdb.OutOfMemoryException, duckdb.IOException) as exc:
         raise PublishFailed(f"could not draft the preview in {store}: {exc}") from None
