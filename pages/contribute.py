@@ -63,8 +63,15 @@ def _said(outcome: publishing.Outcome) -> bool:
             "again: your file and your note are kept."
         )
         return True
+    if outcome.kind == "moved":
+        st.warning(
+            "Someone published a new version after your preview: the preview below is against "
+            "it now. Check it and press Publish again."
+        )
+        return False
     if outcome.kind == "failed":
-        st.error(f"Nothing was published: {outcome.message}")
+        # Text from another process (DuckDB, the system): shown as written, never as markup.
+        st.error(f"Nothing was published: {urlstate.data_markdown(outcome.message)}")
         return True
     return False
 
@@ -72,30 +79,44 @@ def _said(outcome: publishing.Outcome) -> bool:
 # Buttons act in callbacks: a callback runs before the script, so a click is never lost to a
 # rerun the frame starts, and the role is checked on the server right there.
 def _publish(state: str, store_dir) -> None:
-    pending = st.session_state[state]
+    pending = st.session_state.get(state) or {}
+    upload, shown = pending.get("upload"), pending.get("outcome")
+    if upload is None or shown is None or shown.diff is None:
+        return  # a second click while the first published it, or nothing previewed
     try:
         who = auth.require_editor()
         note = publishing.checked_note(st.session_state.get(f"{state}_note", ""))
     except (auth.NotAnEditor, publishing.UploadRefused) as exc:
         pending["said"] = str(exc)
         return
-    upload = pending["upload"]
-    done = publishing.publish(store_dir, upload, editor=who.label, note=note)
+    done = publishing.publish(
+        store_dir, upload, editor=who.label, note=note, previewed=shown.diff.old
+    )
     if done.kind == "published":
         st.session_state[state] = {
             "file_id": pending.get("file_id"),
             "published": done.version,
             "name": upload.original_name,
         }
+        st.session_state.pop(f"{state}_note", None)  # the next file gets a note of its own
     elif done.kind == "rejected":
         pending["outcome"] = done
+    elif done.kind == "moved":
+        pending["outcome"] = None  # previewed again, against the new version
+        pending["attempt"] = done
     else:
         pending["attempt"] = done
+
+
+def _check_again(state: str) -> None:
+    (st.session_state.get(state) or {})["outcome"] = None
 
 
 def _pending_upload(state: str, upload: publishing.Upload) -> None:
     """Preview the waiting upload (once), then offer to publish it with a note."""
     pending = st.session_state[state]
+    if attempt := pending.pop("attempt", None):
+        _said(attempt)
     if pending.get("outcome") is None:
         with st.spinner("Checking the file and drafting the next version…"):
             pending["outcome"] = publishing.preview(view.store_dir, upload)
@@ -104,8 +125,8 @@ def _pending_upload(state: str, upload: publishing.Upload) -> None:
         _problems(outcome)
         return
     if _said(outcome):
-        pending["outcome"] = None  # previewed again on the next press
-        st.button("Check again", key=f"{state}_again")
+        # Previewed again only when asked: a rerun must not take the writer lock again.
+        st.button("Check again", key=f"{state}_again", on_click=_check_again, args=(state,))
         return
     st.subheader("Preview: what publishing it would change")
     st.caption(
@@ -128,9 +149,7 @@ def _pending_upload(state: str, upload: publishing.Upload) -> None:
         args=(state, view.store_dir),
     )
     if said := pending.pop("said", None):
-        st.error(said)
-    if attempt := pending.pop("attempt", None):
-        _said(attempt)
+        st.error(urlstate.data_markdown(said))
 
 
 def _published(state: str) -> bool:
@@ -144,11 +163,19 @@ def _published(state: str) -> bool:
     return True
 
 
+def _forget(state: str) -> None:
+    """Drop a waiting upload: its file leaves the store's temp area at once."""
+    pending = st.session_state.pop(state, None) or {}
+    if "upload" in pending:
+        pending["upload"].discard()
+
+
 def _check_form(state: str, store_dir) -> None:
     fields = {
         column: st.session_state.get(f"form_{column}") for column in ingest.COLUMNS["observations"]
     }
     fields["reported_on"] = dt.date.today()
+    _forget(state)
     try:
         auth.require_editor()
         st.session_state[state] = {"upload": publishing.form_upload(store_dir, fields)}
@@ -158,18 +185,20 @@ def _check_form(state: str, store_dir) -> None:
 
 def _retract(store_dir, preview: bool) -> None:
     obs_id = st.session_state.get("retract_obs")
-    reason = st.session_state.get("retract_reason", "")
+    reason = " ".join(st.session_state.get("retract_reason", "").split())
     try:
         who = auth.require_editor()
     except auth.NotAnEditor as exc:
-        st.session_state["retract_outcome"] = publishing.Outcome("failed", message=str(exc))
+        st.session_state["retract_outcome"] = (None, publishing.Outcome("failed", str(exc)))
         return
     if preview:
         outcome = publishing.preview_retraction(store_dir, [obs_id], reason)
     else:
         outcome = publishing.retract(store_dir, [obs_id], reason, editor=who.label)
-    st.session_state["retract_outcome"] = outcome
-    st.session_state["retract_of"] = obs_id
+        if outcome.kind == "published":
+            st.session_state.pop("retract_reason", None)  # the next one needs its own reason
+    # What the outcome is about: a preview counts only for the observation and reason it shows.
+    st.session_state["retract_outcome"] = ((obs_id, reason), outcome)
 
 
 upload_tab, form_tab, retract_tab = st.tabs(
@@ -198,8 +227,9 @@ with upload_tab:
     )
     state = "contribute_upload"
     if uploaded is None:
-        st.session_state.pop(state, None)
+        _forget(state)
     elif (st.session_state.get(state) or {}).get("file_id") != (uploaded.file_id, role):
+        _forget(state)  # another file, or the same read as another role
         try:
             saved = publishing.save_upload(view.store_dir, uploaded.name, uploaded.getvalue(), role)
         except publishing.UploadRefused as exc:
@@ -291,6 +321,9 @@ with retract_tab:
             "Reason (required): what was wrong", max_chars=500, key="retract_reason"
         )
         preview_cell, retract_cell = st.columns(2)
+        about, shown = st.session_state.get("retract_outcome") or (None, None)
+        chosen = (obs_id, " ".join((reason or "").split()))
+        previewed = shown is not None and shown.kind == "preview" and about == chosen
         preview_cell.button(
             "Preview the retraction",
             key="retract_preview",
@@ -303,14 +336,12 @@ with retract_tab:
             key="retract_publish",
             on_click=_retract,
             args=(view.store_dir, False),
+            disabled=not previewed,
+            help="Preview this observation's retraction, with its reason, first.",
         )
-        shown = st.session_state.get("retract_outcome")
         if shown is not None and not _said(shown):
             if shown.kind == "published":
-                st.success(
-                    f"Retracted #{st.session_state.get('retract_of')} in data version "
-                    f"{shown.version}."
-                )
-            elif shown.diff is not None:
+                st.success(f"Retracted #{about[0]} in data version {shown.version}.")
+            elif previewed:
                 st.markdown("**Preview: what the retraction would change**")
                 changes.show_diff(shown.diff, key="retract_diff")

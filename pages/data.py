@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from shelfwatch import charts, explain, exports, headline, urlstate, vocab
+from shelfwatch import charts, explain, exports, headline, store, urlstate, vocab
 from shelfwatch.ui import changes, context, data, downloads, follow
 
 # A page, not a dump: at scale every observation may cite its own URL.
@@ -260,11 +260,24 @@ else:
         + (f"Published by {urlstate.data_markdown(who)}. " if isinstance(who, str) else "")
         + (f"Note: {urlstate.data_markdown(why)}" if isinstance(why, str) else "")
     )
-    with st.spinner("Comparing the two versions…"):
-        changed = data.version_diff(
-            view.store_dir, before, shown_version, as_of=view.as_of, stale_after=view.stale_after
+    gone = [
+        n for n in (before, shown_version) if not store.version_path(view.store_dir, n).exists()
+    ]
+    if gone:
+        st.info(
+            f"Version {gone[0]} was published but is no longer kept in this store (retention), "
+            "so the two cannot be compared here."
         )
-    changes.show_diff(changed, key="data_diff")
+    else:
+        with st.spinner("Comparing the two versions…"):
+            changed = data.version_diff(
+                view.store_dir,
+                before,
+                shown_version,
+                as_of=view.as_of,
+                stale_after=view.stale_after,
+            )
+        changes.show_diff(changed, key="data_diff")
 follow.show_feed_list(view)
 st.subheader("Input files")
 st.dataframe(

@@ -67,22 +67,25 @@ compared as (
        and o.changed_on = n.changed_on
 ),
 
--- obs_id is kept across an ingest (it copies the version), so the same id is the same source.
-differing as (
-    select *
-    from compared
-    where change <> 'changed'
-       or old_from_status is distinct from new_from_status
-       or old_to_status <> new_to_status
-       or old_obs_id <> new_obs_id
-),
-
 new_sources as (
     select obs_id as new_obs_id, source_url, source_kind, confidence from new.observations
 ),
 
 old_sources as (
     select obs_id as old_obs_id, source_url, source_kind, confidence from old.observations
+),
+
+-- The deciding source compared by what it says, not its obs_id: a rebuild numbers afresh.
+differing as (
+    select c.*
+    from compared as c
+    left join new_sources as ns using (new_obs_id)
+    left join old_sources as os using (old_obs_id)
+    where c.change <> 'changed'
+       or c.old_from_status is distinct from c.new_from_status
+       or c.old_to_status <> c.new_to_status
+       or (ns.source_url, ns.source_kind, ns.confidence)
+          is distinct from (os.source_url, os.source_kind, os.confidence)
 ),
 
 retailer_names as (

@@ -183,6 +183,7 @@ def main() -> None:
 def build(data_dir: Path, store_dir: Path | None, wait: float) -> None:
     """Publish a new version built from DIR's CSV files."""
     target = store.resolve_store(store_dir)
+    _warn_of_a_new_lineage(target)
     started = time.perf_counter()
     try:
         number = ingest.build(data_dir, target, progress=_Progress(), wait_seconds=wait)
@@ -192,6 +193,30 @@ def build(data_dir: Path, store_dir: Path | None, wait: float) -> None:
         _fail(str(exc))
     elapsed = time.perf_counter() - started
     click.echo(terminal_safe(f"published version {number} in {target} ({elapsed:.1f} s)"))
+
+
+def _warn_of_a_new_lineage(target: Path) -> None:
+    """A build starts afresh from the files: say what was published since the last one."""
+    try:
+        con = store.open_version(target, any_format=True)
+    except StoreError:
+        return  # nothing published yet (or unreadable: the build says so itself)
+    try:
+        published = queries.run_query(con, "versions_published")
+    except duckdb.Error:
+        return
+    finally:
+        con.close()
+    builds = published.loc[published["action"] == "build", "version"]
+    since = published[published["version"] > (builds.max() if len(builds) else 0)]
+    if len(since):
+        click.echo(
+            f"warning: this build starts a new lineage from the files alone: the "
+            f"{len(since)} version(s) published since the last build (ingests and "
+            "retractions, from the command line or the Contribute page) are not in it. They "
+            "stay in their own version files; add their rows to the files to keep them.",
+            err=True,
+        )
 
 
 @main.command(name="ingest")
@@ -213,6 +238,12 @@ def build(data_dir: Path, store_dir: Path | None, wait: float) -> None:
 @click.option("--editor", default=None, help="Who publishes (recorded with the version).")
 @click.option("--note", default=None, help="Why: a one-line note recorded with the version.")
 @click.option(
+    "--expect-version",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Publish only on top of this version (the one a preview was made against).",
+)
+@click.option(
     "--report",
     type=click.Choice(["text", "json"]),
     default="text",
@@ -228,6 +259,7 @@ def ingest_command(
     preview: bool,
     editor: str | None,
     note: str | None,
+    expect_version: int | None,
     report: str,
     wait: float,
 ) -> None:
@@ -251,6 +283,7 @@ def ingest_command(
             wait_seconds=wait,
             editor=editor,
             note=note,
+            expect_version=expect_version,
         )
     except Rejected as rejected:
         if as_json:
@@ -265,7 +298,11 @@ def ingest_command(
         _report_rejection(rejected)
     except StoreError as exc:
         if as_json:
-            outcome = "busy" if isinstance(exc, store.StoreBusy) else "failed"
+            outcome = "failed"
+            if isinstance(exc, store.StoreBusy):
+                outcome = "busy"
+            elif isinstance(exc, ingest.VersionMoved):
+                outcome = "moved"
             _json_out({"outcome": outcome, "message": str(exc)}, code=1)
         _fail(str(exc))
     if number is None:

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from shelfwatch import headline, queries, store, vocab
+from shelfwatch import headline, queries, store, urlstate, vocab
 
 # Rows of each kind a diff keeps (the counts are exact beyond it).
 DIFF_ROWS = 500
@@ -68,7 +68,7 @@ class Part:
 
 
 def _plain(value: object) -> object:
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
         return None
     if isinstance(value, (dt.date, pd.Timestamp)):
         return value.isoformat()[:10]
@@ -271,10 +271,20 @@ def observation_text(row: dict) -> str:
     return text
 
 
+_DATA_TEXT = ("retailer_name", "brand_name", "source_url", "reason")
+
+
 def _section(title: str, part: Part, words, markdown: bool) -> list[str]:
     head = f"{title}: {part.total:,}"
     lines = [f"## {head}" if markdown else head]
     rows = part.records()
+    if markdown:
+        # Names, URLs and reasons come from the data: in Markdown they are text, never markup.
+        rows = [
+            {k: urlstate.escape_markdown(v) if k in _DATA_TEXT and isinstance(v, str) else v
+             for k, v in row.items()}
+            for row in rows
+        ]  # fmt: skip
     lines += [f"- {words(row)}" if markdown else f"  {words(row)}" for row in rows]
     if part.total > len(rows):
         lines.append(f"{'- ' if markdown else '  '}… and {part.total - len(rows):,} more")

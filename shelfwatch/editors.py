@@ -186,6 +186,10 @@ def editor_from_claims(claims: Mapping[str, Any], config: EditorConfig) -> Edito
     if not is_editor(claims, config):
         return None
     email, name = claims.get("email"), claims.get("name")
+    if _unverified(claims.get("email_verified")):
+        # An editor by claim whose address the provider did not verify: a version must not
+        # name an address they may not own; their account's own name stands instead.
+        email = claims.get("preferred_username") or claims.get("sub")
     return Editor(
         email=email.strip() if isinstance(email, str) else "",
         name=name.strip() if isinstance(name, str) else "",

@@ -925,13 +925,28 @@ def build(
 INGEST_ROLES = tuple(role for role in ROLES if role != "views")
 
 
+class VersionMoved(StoreError):
+    """Another version was published after the one a preview was made against."""
+
+
 def _ingest_stage(
-    path: Path, role: str, today: dt.date, progress: ProgressFn | None
+    path: Path,
+    role: str,
+    today: dt.date,
+    progress: ProgressFn | None,
+    expect_version: int | None = None,
 ) -> store_mod.Stage:
     if role not in INGEST_ROLES:
         raise InputUnusable(f"cannot ingest {role!r}: choose one of {', '.join(INGEST_ROLES)}")
 
     def stage(con: duckdb.DuckDBPyConnection, number: int) -> None:
+        # Checked under the writer lock: what was previewed is what gets published.
+        if expect_version is not None and number - 1 != expect_version:
+            raise VersionMoved(
+                f"data version {number - 1} was published after the preview (against version "
+                f"{expect_version}): preview again to see what this file changes now; nothing "
+                "was published"
+            )
         con.execute(store_mod.sql_text("staging"))
         problems = Problems()
         _ingest_file(con, number, role, path, today, progress, problems, True)
@@ -952,16 +967,18 @@ def ingest(
     wait_seconds: float = 0.0,
     editor: str | None = None,
     note: str | None = None,
+    expect_version: int | None = None,
 ) -> int | None:
     """Validate a file of one role (observations by default) and publish it appended to the
     current version; ``editor`` and ``note`` are recorded with the version.
 
+    ``expect_version``: publish only on top of that version (else :class:`VersionMoved`).
     Returns the new version number (None for a dry run, which validates and publishes nothing).
     """
     today = today or dt.date.today()
     check_input_file(path)
     store_mod.resolve_version(store)  # fail early and clearly when nothing was built yet
-    validate = _ingest_stage(path, role, today, progress)
+    validate = _ingest_stage(path, role, today, progress, expect_version)
 
     class DryRunDone(Exception):
         pass

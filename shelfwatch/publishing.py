@@ -61,7 +61,8 @@ class Upload:
 @dataclass(frozen=True)
 class Outcome:
     """What the publishing process said: ``preview``, ``published``, ``rejected``, ``busy``
-    (another publish holds the lock) or ``failed``."""
+    (another publish holds the lock), ``moved`` (a version was published since the preview) or
+    ``failed``."""
 
     kind: str
     version: int | None = None
@@ -138,8 +139,12 @@ def checked_note(note: str) -> str:
     return note
 
 
-def _run(args: Sequence[str], cwd: Path) -> Outcome:
+def _run(args: Sequence[str], cwd: Path, *, beside_upload: bool = False) -> Outcome:
     env = {**os.environ, "PYTHONPATH": str(store.PROJECT_ROOT)}
+    if beside_upload:
+        # The child's own temp files (a CRLF file's LF copy) stay beside the upload, in the
+        # store's temp area, and go with it.
+        env["TMPDIR"] = str(cwd)
     try:
         done = subprocess.run(
             [sys.executable, "-m", "shelfwatch", *args, "--report", "json"],
@@ -168,7 +173,9 @@ def _run(args: Sequence[str], cwd: Path) -> Outcome:
             problems=tuple(report["problems"]),
             total_problems=int(report["total"]),
         )
-    return Outcome("busy" if kind == "busy" else "failed", message=str(report.get("message")))
+    if kind not in ("busy", "moved"):
+        kind = "failed"
+    return Outcome(kind, message=str(report.get("message")))
 
 
 def preview(store_dir: Path, upload: Upload) -> Outcome:
@@ -177,19 +184,26 @@ def preview(store_dir: Path, upload: Upload) -> Outcome:
         ["ingest", upload.path.name, "--store", str(store_dir.resolve()), "--role", upload.role,
          "--preview"],
         upload.path.parent,
+        beside_upload=True,
     )  # fmt: skip
     if outcome.kind == "rejected":
         upload.discard()
     return outcome
 
 
-def publish(store_dir: Path, upload: Upload, *, editor: str, note: str) -> Outcome:
+def publish(
+    store_dir: Path, upload: Upload, *, editor: str, note: str, previewed: int | None = None
+) -> Outcome:
     """Publish the upload as a new version recording the editor, the note and the file; the
-    file is removed once published or rejected, kept when the store is busy."""
+    file is removed once published or rejected, kept when the store is busy. ``previewed``:
+    the version the preview was made against — if another was published since, nothing is
+    published (``moved``) and the editor previews again."""
+    expect = ["--expect-version", str(previewed)] if previewed is not None else []
     outcome = _run(
         ["ingest", upload.path.name, "--store", str(store_dir.resolve()), "--role", upload.role,
-         "--editor", editor, "--note", checked_note(note)],
+         "--editor", editor, "--note", checked_note(note), *expect],
         upload.path.parent,
+        beside_upload=True,
     )  # fmt: skip
     if outcome.kind in ("published", "rejected"):
         upload.discard()

@@ -53,7 +53,7 @@ def test_an_editor_previews_and_publishes_one_observation(monkeypatch, store_dir
     assert preview["after"].iloc[0].endswith("Removed")
     assert store.current_version(store_dir) == 1  # nothing published yet
     at.button(key="contribute_form_publish").click().run()
-    assert "write a one-line note" in " ".join(texts(at, "error"))
+    assert "write a one-line note" in " ".join(texts(at, "error")).replace("\\", "")
     assert store.current_version(store_dir) == 1
     at.text_input(key="contribute_form_note").set_value("Checked Costco's site")
     at.button(key="contribute_form_publish").click().run()
@@ -101,8 +101,10 @@ def test_an_editor_retracts_an_observation_and_the_data_page_shows_it(monkeypatc
     at.selectbox(key="retract_retailer").set_value("home-depot")
     at.selectbox(key="retract_brand").set_value("lorex").run()
     first = at.selectbox(key="retract_obs").options[0]
-    at.text_input(key="retract_reason").set_value("The store page was another brand")
+    at.text_input(key="retract_reason").set_value("The store page was another brand").run()
+    assert at.button(key="retract_publish").disabled  # nothing previewed yet
     at.button(key="retract_preview").click().run()
+    assert not at.button(key="retract_publish").disabled
     assert not at.exception, [e.value for e in at.exception]
     assert store.current_version(store_dir) == 1
     at.button(key="retract_publish").click().run()

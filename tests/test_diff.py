@@ -372,3 +372,36 @@ def test_retract_command(lineage, tmp_path):
     assert done.exit_code == 0 and "published version 4" in done.output
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 1 and "already retracted: 5 (in version 4)" in again.output
+
+
+def test_a_rebuild_in_another_line_order_changes_no_transition(tmp_path, mini_store):
+    # obs_ids follow the file's order; the deciding source is compared by what it says.
+    data = tmp_path / "mini"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "mini", data)
+    lines = (data / "observations.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    last = lines.pop()  # obs 12, alone on its day: no tie-break depends on its place
+    (data / "observations.csv").write_text("".join([lines[0], last, *lines[1:]]), encoding="utf-8")
+    rebuilt = ingest.build(data, tmp_path / "store", today=TODAY) and tmp_path / "store"
+    with diff.open_pair(store.version_path(mini_store, 1), store.version_path(rebuilt, 1)) as con:
+        assert run(con, "diff_transitions", max_rows=None) == []
+        assert run(con, "diff_observations", max_rows=None) == []
+
+
+def test_markdown_diff_escapes_what_comes_from_the_data(lineage, tmp_path):
+    target = tmp_path / "store"
+    shutil.copytree(lineage, target)
+    corrections.retract(target, [5], "see *this* [link](javascript:x)")
+    text = diff.render(diff.between_versions(target, 3, 4), markdown=True)
+    assert "\\*this\\*" in text and "\\[link\\]" in text
+    assert "retracted: Retailer B, Brand X" in text  # the words themselves stay readable
+
+
+def test_a_build_warns_that_it_leaves_later_publications_behind(lineage, tmp_path):
+    target = tmp_path / "store"
+    shutil.copytree(lineage, target)
+    mini = str(Path(__file__).parent / "fixtures" / "mini")
+    result = CliRunner().invoke(main, ["build", "--data", mini, "--store", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "the 2 version(s) published since the last build" in result.output
+    again = CliRunner().invoke(main, ["build", "--data", mini, "--store", str(target)])
+    assert "warning" not in again.output

@@ -153,3 +153,33 @@ def test_a_permalink_to_a_removed_version_says_so(store_dir, monkeypatch):
     at = run_page(monkeypatch, store_dir, "pages/explore.py", v="1")
     notices = " ".join(str(element.value) for element in at.info)
     assert "was published but is no longer kept in this store" in notices
+
+
+def test_a_publish_after_another_version_appeared_is_refused_and_kept(store_dir):
+    upload = publishing.save_upload(
+        store_dir, "a.csv", (HEADER + row("costco", "removed", "https://a.example/a")).encode()
+    )
+    previewed = publishing.preview(store_dir, upload).diff.old
+    other = publishing.save_upload(
+        store_dir, "b.csv", (HEADER + row("walmart", "removed", "https://a.example/b")).encode()
+    )
+    assert publishing.publish(store_dir, other, editor="b", note="first").kind == "published"
+    late = publishing.publish(store_dir, upload, editor="a", note="late", previewed=previewed)
+    assert late.kind == "moved" and "preview again" in late.message
+    assert upload.path.exists() and store.current_version(store_dir) == 2
+    again = publishing.preview(store_dir, upload).diff.old
+    assert again == 2
+    done = publishing.publish(store_dir, upload, editor="a", note="late", previewed=again)
+    assert (done.kind, done.version) == ("published", 3)
+
+
+def test_a_crlf_upload_leaves_no_copy_outside_the_store(store_dir, tmp_path, monkeypatch):
+    elsewhere = tmp_path / "system-temp"
+    elsewhere.mkdir()
+    monkeypatch.setenv("TMPDIR", str(elsewhere))
+    text = (HEADER + row("costco", "removed", "https://a.example/a")).replace("\n", "\r\n")
+    upload = publishing.save_upload(store_dir, "excel.csv", text.encode())
+    assert publishing.preview(store_dir, upload).kind == "preview"
+    assert publishing.publish(store_dir, upload, editor="e", note="n").kind == "published"
+    assert not any(elsewhere.iterdir())
+    assert not any((store_dir / publishing.INCOMING).iterdir())
