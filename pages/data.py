@@ -269,15 +269,25 @@ else:
             "so the two cannot be compared here."
         )
     else:
-        with st.spinner("Comparing the two versions…"):
-            changed = data.version_diff(
-                view.store_dir,
-                before,
-                shown_version,
-                as_of=view.as_of,
-                stale_after=view.stale_after,
+        try:
+            with st.spinner("Comparing the two versions…"):
+                changed = data.version_diff(
+                    view.store_dir,
+                    before,
+                    shown_version,
+                    as_of=view.as_of,
+                    stale_after=view.stale_after,
+                )
+        except data.DataUnavailable:
+            # At millions of observations the comparison needs more memory than the app lets
+            # one request hold: the command line, a process of its own, has it.
+            st.info(
+                "These two versions are too big to compare within what this page may use. "
+                f"The command line does it: `python -m shelfwatch diff --from {before} --to "
+                f"{shown_version}`."
             )
-        changes.show_diff(changed, key="data_diff")
+        else:
+            changes.show_diff(changed, key="data_diff")
 follow.show_feed_list(view)
 st.subheader("Input files")
 st.dataframe(

@@ -1,38 +1,91 @@
 -- diff_observations: the observations one version of the store holds and the other does not,
 -- with two versions attached as catalogs old and new (shelfwatch.diff.open_pair), compared by
--- content (every column a file gives), so a rebuilt version that renumbered its observations
--- shows no difference; and the observations the new version retracts.
+-- content (every column a file gives, through a hash), so a rebuilt version that renumbered
+-- its observations shows no difference; and the observations the new version retracts.
 --   change 'added'      in new, not in old (as many times as it is added);
 --          'dropped'    in old, not in new (a build from other files);
 --          'retracted'  retracted in new and not in old, with the reason and the editor.
 -- Parameters:
 --   $max_rows  BIGINT  at most this many rows, in order (NULL = all)
--- Columns: rows_in_all (how many rows there are without $max_rows), change, retailer_id, retailer_name, brand_id, brand_name, status, effective_on,
---   source_url, source_kind, confidence, quote, reason (of a retraction), editor (who
+-- Columns: rows_in_all (how many rows there are without $max_rows), change, retailer_id,
+--   retailer_name, brand_id, brand_name, status, effective_on, source_url, source_kind, confidence, quote, reason (of a retraction), editor (who
 --   retracted it).
 -- Ordered by change, effective_on desc, retailer_name, brand_name.
 with
 
-new_rows as (
+-- Compared by a 64-bit hash of every column a file gives: narrow enough for 10M rows on each
+-- side (two counts per hash, never the wide rows sorted); the rows are fetched only for the
+-- few hashes whose counts differ. (Two different rows sharing a hash would hide one change:
+-- about one chance in 10^5 for a whole 10M-row diff.)
+new_keys as (
     select
-        retailer_id, brand_id, status, effective_on, source_url, source_kind, confidence,
-        reported_on, channel, quote, note, archive_url
+        obs_id,
+        hash(retailer_id, brand_id, status, effective_on, source_url, source_kind, confidence,
+             reported_on, channel, quote, note, archive_url) as h
     from new.observations
 ),
 
-old_rows as (
+old_keys as (
     select
-        retailer_id, brand_id, status, effective_on, source_url, source_kind, confidence,
-        reported_on, channel, quote, note, archive_url
+        obs_id,
+        hash(retailer_id, brand_id, status, effective_on, source_url, source_kind, confidence,
+             reported_on, channel, quote, note, archive_url) as h
     from old.observations
 ),
 
+new_counts as (
+    select h, count(*) as n from new_keys group by h
+),
+
+old_counts as (
+    select h, count(*) as n from old_keys group by h
+),
+
+-- The hashes held more times on one side than the other, and how many times on each.
+differing as (
+    select h, coalesce(n.n, 0) as new_n, coalesce(o.n, 0) as old_n
+    from new_counts as n
+    full join old_counts as o using (h)
+    where coalesce(n.n, 0) <> coalesce(o.n, 0)
+),
+
+-- A row repeated k times more on one side is k rows of the change (the latest ids).
+added_ids as (
+    select obs_id
+    from (
+        select k.obs_id, d.old_n, row_number() over (partition by k.h order by k.obs_id) as rn
+        from new_keys as k
+        join differing as d using (h)
+        where d.new_n > d.old_n
+    )
+    where rn > old_n
+),
+
+dropped_ids as (
+    select obs_id
+    from (
+        select k.obs_id, d.new_n, row_number() over (partition by k.h order by k.obs_id) as rn
+        from old_keys as k
+        join differing as d using (h)
+        where d.old_n > d.new_n
+    )
+    where rn > new_n
+),
+
 added as (
-    select 'added' as change, * from (select * from new_rows except all select * from old_rows)
+    select
+        'added' as change, retailer_id, brand_id, status, effective_on, source_url, source_kind,
+        confidence, quote
+    from new.observations
+    where obs_id in (select obs_id from added_ids)
 ),
 
 dropped as (
-    select 'dropped' as change, * from (select * from old_rows except all select * from new_rows)
+    select
+        'dropped' as change, retailer_id, brand_id, status, effective_on, source_url,
+        source_kind, confidence, quote
+    from old.observations
+    where obs_id in (select obs_id from dropped_ids)
 ),
 
 new_retractions as (

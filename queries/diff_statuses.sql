@@ -11,7 +11,8 @@
 --   $as_of        DATE     the date both statuses hold for
 --   $stale_after  INTEGER  days: evidence older than this on $as_of is stale
 --   $max_rows     BIGINT   at most this many rows, in order (NULL = all)
--- Columns: rows_in_all (how many rows there are without $max_rows), change, retailer_id, retailer_name, brand_id, brand_name, old_status, new_status,
+-- Columns: rows_in_all (how many rows there are without $max_rows), change,
+--   retailer_id, retailer_name, brand_id, brand_name, old_status, new_status,
 --   old_disputed, new_disputed, old_last_evidence_on, new_last_evidence_on, old_stale,
 --   new_stale, source_url (the new version's deciding source).
 -- Ordered by change, retailer_name, brand_name.

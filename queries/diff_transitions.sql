@@ -7,7 +7,8 @@
 --                     after, or another deciding source.
 -- Parameters:
 --   $max_rows  BIGINT  at most this many rows, in order (NULL = all)
--- Columns: rows_in_all (how many rows there are without $max_rows), change, retailer_id, retailer_name, brand_id, brand_name, changed_on,
+-- Columns: rows_in_all (how many rows there are without $max_rows), change,
+--   retailer_id, retailer_name, brand_id, brand_name, changed_on,
 --   old_from_status, old_to_status, new_from_status, new_to_status (NULL where that version
 --   has no transition; a NULL from status is a pair's first evidence), source_url, source_kind,
 --   confidence (the deciding source: the new version's, else the old's).

@@ -390,6 +390,7 @@ def diff_command(old, new, as_of, fmt, max_rows, store_dir) -> None:
             new,
             as_of=as_of.date() if as_of else None,
             max_rows=max_rows,
+            memory_limit=store.PUBLISH_MEMORY_LIMIT,  # a process of its own
         )
     except StoreError as exc:
         _fail(str(exc))

@@ -27,14 +27,19 @@ TOTAL = "rows_in_all"
 
 
 @contextmanager
-def open_pair(old_path: Path, new_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """One connection reading two version files, as catalogs ``old`` and ``new``."""
+def open_pair(
+    old_path: Path, new_path: Path, *, memory_limit: str = store.READER_MEMORY_LIMIT
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One connection reading two version files, as catalogs ``old`` and ``new``.
+
+    ``memory_limit``: a reader's by default (the app's Data page); a process of its own that
+    compares whole versions (the command line, a preview) takes a publisher's."""
     con = duckdb.connect(
         ":memory:",
         config={
             "autoinstall_known_extensions": False,
             "autoload_known_extensions": False,
-            "memory_limit": store.READER_MEMORY_LIMIT,
+            "memory_limit": memory_limit,
             "temp_directory": str(store.reader_spill_dir()),
         },
     )
@@ -151,9 +156,10 @@ def compare(
     as_of: dt.date,
     stale_after: int = vocab.STALE_AFTER_DAYS,
     max_rows: int = DIFF_ROWS,
+    memory_limit: str = store.READER_MEMORY_LIMIT,
 ) -> VersionDiff:
     """The difference between two version files (``new`` None: an unpublished draft)."""
-    with open_pair(old_path, new_path) as con:
+    with open_pair(old_path, new_path, memory_limit=memory_limit) as con:
         return VersionDiff(
             old=old,
             new=new,
@@ -196,6 +202,7 @@ def of_draft(
             new=None,
             as_of=as_of,
             stale_after=stale_after,
+            memory_limit=store.PUBLISH_MEMORY_LIMIT,  # the publishing process's, not the app's
         )
 
 
@@ -207,6 +214,7 @@ def between_versions(
     as_of: dt.date | None = None,
     stale_after: int = vocab.STALE_AFTER_DAYS,
     max_rows: int = DIFF_ROWS,
+    memory_limit: str = store.READER_MEMORY_LIMIT,
 ) -> VersionDiff:
     """The difference between two published versions (``as_of``: today by default)."""
     old_version = store.resolve_version(store_dir, old)
@@ -222,6 +230,7 @@ def between_versions(
         as_of=as_of or dt.date.today(),
         stale_after=stale_after,
         max_rows=max_rows,
+        memory_limit=memory_limit,
     )
 
 

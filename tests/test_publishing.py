@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from shelfwatch import publishing, store
+from shelfwatch.ui import data
 from tests.conftest import TODAY
 from tests.test_app_explore import run_page
 
@@ -183,3 +184,19 @@ def test_a_crlf_upload_leaves_no_copy_outside_the_store(store_dir, tmp_path, mon
     assert publishing.publish(store_dir, upload, editor="e", note="n").kind == "published"
     assert not any(elsewhere.iterdir())
     assert not any((store_dir / publishing.INCOMING).iterdir())
+
+
+def test_the_data_page_sends_a_too_big_comparison_to_the_command_line(store_dir, monkeypatch):
+    upload = publishing.save_upload(
+        store_dir, "a.csv", (HEADER + row("costco", "removed", "https://a.example/a")).encode()
+    )
+    assert publishing.publish(store_dir, upload, editor="e", note="n").kind == "published"
+
+    def too_big(*args, **kwargs):
+        raise data.DataUnavailable(store.version_path(store_dir, 2), "Out of Memory Error")
+
+    monkeypatch.setattr(data, "version_diff", too_big)
+    at = run_page(monkeypatch, store_dir, "pages/data.py")
+    said = " ".join(str(element.value) for element in at.info)
+    assert "python -m shelfwatch diff --from 1 --to 2" in said
+    assert any(str(h.value) == "Input files" for h in at.subheader)  # the page goes on
