@@ -297,14 +297,7 @@ def ingest_command(
             )
         _report_rejection(rejected)
     except StoreError as exc:
-        if as_json:
-            outcome = "failed"
-            if isinstance(exc, store.StoreBusy):
-                outcome = "busy"
-            elif isinstance(exc, ingest.VersionMoved):
-                outcome = "moved"
-            _json_out({"outcome": outcome, "message": str(exc)}, code=1)
-        _fail(str(exc))
+        _fault(exc, as_json)
     if number is None:
         _done(as_json, {"outcome": "valid"}, f"{file}: valid; nothing published (dry run)")
     else:
@@ -313,6 +306,19 @@ def ingest_command(
             {"outcome": "published", "version": number},
             f"published version {number} in {target}",
         )
+
+
+def _fault(exc: StoreError, as_json: bool) -> None:
+    """A publish that did not happen: one ``error:`` line, or its JSON outcome (busy: another
+    writer holds the lock; moved: a version appeared after the preview; else failed)."""
+    if as_json:
+        outcome = "failed"
+        if isinstance(exc, store.StoreBusy):
+            outcome = "busy"
+        elif isinstance(exc, ingest.VersionMoved):
+            outcome = "moved"
+        _json_out({"outcome": outcome, "message": str(exc)}, code=1)
+    _fail(str(exc))
 
 
 def _json_out(payload: dict[str, object], *, code: int = 0) -> None:
@@ -348,10 +354,7 @@ def retract(obs_ids, reason, editor, preview, report, store_dir, wait) -> None:
             return
         number = corrections.retract(target, obs_ids, reason, editor=editor, wait_seconds=wait)
     except StoreError as exc:
-        if as_json:
-            outcome = "busy" if isinstance(exc, store.StoreBusy) else "failed"
-            _json_out({"outcome": outcome, "message": str(exc)}, code=1)
-        _fail(str(exc))
+        _fault(exc, as_json)
     _done(
         as_json,
         {"outcome": "published", "version": number},

@@ -237,8 +237,17 @@ def between_versions(
 # --- Words ------------------------------------------------------------------------------------
 
 
-def _status(value: object) -> str:
+def status_word(value: object) -> str:
+    """A status as a diff writes it ('no data' for none)."""
     return "no data" if value is None or value != value else vocab.status_label(str(value))
+
+
+def step_text(before: object, after: object) -> str:
+    """A transition as a diff writes it: 'first evidence → ● Stocked'; '—' for none."""
+    if after is None or after != after:
+        return "—"
+    start = "first evidence" if before is None or before != before else status_word(before)
+    return f"{start} → {status_word(after)}"
 
 
 def transition_text(row: dict) -> str:
@@ -247,32 +256,28 @@ def transition_text(row: dict) -> str:
     day = headline.day_text(headline.as_day(row["changed_on"]))
     pair = f"{row['retailer_name']}, {row['brand_name']} on {day}"
 
-    def step(before: object, after: object) -> str:
-        start = "first evidence" if before is None or before != before else _status(before)
-        return f"{start} → {_status(after)}"
-
     if row["change"] == "added":
-        return f"added: {pair}: {step(row['new_from_status'], row['new_to_status'])}"
+        return f"added: {pair}: {step_text(row['new_from_status'], row['new_to_status'])}"
     if row["change"] == "dropped":
-        return f"dropped: {pair}: {step(row['old_from_status'], row['old_to_status'])}"
+        return f"dropped: {pair}: {step_text(row['old_from_status'], row['old_to_status'])}"
     return (
-        f"changed: {pair}: {step(row['old_from_status'], row['old_to_status'])}, now "
-        f"{step(row['new_from_status'], row['new_to_status'])}"
+        f"changed: {pair}: {step_text(row['old_from_status'], row['old_to_status'])}, now "
+        f"{step_text(row['new_from_status'], row['new_to_status'])}"
     )
 
 
 def status_text(row: dict) -> str:
     pair = f"{row['retailer_name']}, {row['brand_name']}"
     if row["change"] == "status":
-        return f"{pair}: {_status(row['old_status'])} → {_status(row['new_status'])}"
-    return f"{pair}: {row['change']} ({_status(row['new_status'])})"
+        return f"{pair}: {status_word(row['old_status'])} → {status_word(row['new_status'])}"
+    return f"{pair}: {row['change']} ({status_word(row['new_status'])})"
 
 
 def observation_text(row: dict) -> str:
     day = headline.day_text(headline.as_day(row["effective_on"]))
     text = (
         f"{row['change']}: {row['retailer_name']}, {row['brand_name']}: "
-        f"{_status(row['status'])} on {day} ({row['source_kind']}, {row['confidence']}) "
+        f"{status_word(row['status'])} on {day} ({row['source_kind']}, {row['confidence']}) "
         f"{row['source_url']}"
     )
     if row["change"] == "retracted":

@@ -6,6 +6,8 @@ Only an http(s) URL may ever be rendered as a clickable link; any other value (`
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
 from shelfwatch.charts import STATUS_STYLES, status_label
@@ -60,15 +62,11 @@ def evidence_table(evidence_df: pd.DataFrame) -> pd.DataFrame:
         if "retracted_in" in frame
         else pd.Series(False, index=frame.index)
     )
-    labels = [status_label(s) if s in STATUS_STYLES else s for s in frame["status"]]
     return pd.DataFrame(
         {
             "obs_id": frame["obs_id"],
             "effective_on": frame["effective_on"],
-            "status": [
-                struck(label) if gone else label
-                for label, gone in zip(labels, retracted, strict=True)
-            ],
+            "status": _labels(frame["status"], retracted),
             "retraction": [
                 retraction_text(row) if gone else None
                 for row, gone in zip(frame.to_dict("records"), retracted, strict=True)
@@ -97,14 +95,17 @@ def struck(text: str) -> str:
     return "".join(f"{ch}\u0336" for ch in str(text))
 
 
+def _labels(statuses: Iterable[object], retracted: Iterable[bool]) -> list[str]:
+    """Status labels with their symbols, struck through where the observation was retracted."""
+    labels = [status_label(s) if s in STATUS_STYLES else str(s) for s in statuses]
+    return [struck(label) if gone else label for label, gone in zip(labels, retracted, strict=True)]
+
+
 def evidence_statuses(frame: pd.DataFrame) -> list[str]:
     """An evidence list's status labels, struck through where a correction retracted the
     observation (its ``retraction`` column says so)."""
     retractions = frame["retraction"] if "retraction" in frame else [None] * len(frame)
-    return [
-        struck(status_label(status)) if isinstance(retraction, str) else status_label(status)
-        for status, retraction in zip(frame["status"], retractions, strict=True)
-    ]
+    return _labels(frame["status"], (isinstance(r, str) for r in retractions))
 
 
 def retraction_text(row: dict) -> str:

@@ -6,22 +6,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from shelfwatch import headline, vocab
-from shelfwatch.diff import Part, VersionDiff
+from shelfwatch import headline
+from shelfwatch.diff import Part, VersionDiff, status_word, step_text
 from shelfwatch.ui import downloads
 
 DATE = "YYYY-MM-DD"
-
-
-def _status(value: object) -> str:
-    return "no data" if value is None or value != value else vocab.status_label(str(value))
-
-
-def _step(before: object, after: object) -> str:
-    if after is None or after != after:
-        return "—"
-    start = "first evidence" if before is None or before != before else _status(before)
-    return f"{start} → {_status(after)}"
 
 
 def _transitions(part: Part) -> pd.DataFrame:
@@ -29,7 +18,7 @@ def _transitions(part: Part) -> pd.DataFrame:
 
     def steps(side: str) -> list[str]:
         pairs = zip(rows[f"{side}_from_status"], rows[f"{side}_to_status"], strict=True)
-        return [_step(before, after) for before, after in pairs]
+        return [step_text(before, after) for before, after in pairs]
 
     return rows.assign(
         before=steps("old"),
@@ -41,8 +30,8 @@ def _transitions(part: Part) -> pd.DataFrame:
 def _statuses(part: Part) -> pd.DataFrame:
     rows = part.rows
     return rows.assign(
-        was=rows["old_status"].map(_status),
-        now=rows["new_status"].map(_status),
+        was=rows["old_status"].map(status_word),
+        now=rows["new_status"].map(status_word),
         new_last_evidence_on=pd.to_datetime(rows["new_last_evidence_on"]).dt.date,
     )
 
@@ -50,7 +39,7 @@ def _statuses(part: Part) -> pd.DataFrame:
 def _observations(part: Part) -> pd.DataFrame:
     rows = part.rows
     return rows.assign(
-        shown=rows["status"].map(_status),
+        shown=rows["status"].map(status_word),
         effective_on=pd.to_datetime(rows["effective_on"]).dt.date,
     )
 
