@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from shelfwatch import charts, explain, exports, headline, store, urlstate, vocab
+from shelfwatch.filters import Filters
 from shelfwatch.ui import changes, context, data, downloads, follow
 
 # A page, not a dump: at scale every observation may cite its own URL.
@@ -39,19 +40,7 @@ with cite:
         source=downloads.QuerySource(
             view.path,
             "explorer_observations",
-            {
-                "retailers": None,
-                "brands": None,
-                "parents": None,
-                "lists": None,
-                "statuses": None,
-                "source_kinds": None,
-                "confidences": None,
-                "start": None,
-                "end": None,
-                "q": None,
-                "max_rows": None,
-            },
+            Filters().query_params("explorer_observations"),  # every observation
         ),
         data_version=view.version,
         as_of=None,

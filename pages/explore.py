@@ -6,7 +6,8 @@ import streamlit as st
 from shelfwatch import charts, tables, vocab
 from shelfwatch.ui import context, downloads, evidence
 
-SHOWN_ROWS = 5_000
+# A page of a listing: enough to read and tick, little to send to the browser.
+ROWS_PER_PAGE = 1_000
 VIEWS = {
     "status": "Status on a date (one row per retailer × brand)",
     "evidence": "Evidence (every observation)",
@@ -137,18 +138,20 @@ filters = scope.provenance(*cited, view=mode)
 if window is None:  # the evidence window's dates conflict: the page said so above
     context.stop()
 
+# Long listings come a page at a time: counted in SQL, and only the page shown is read, its
+# wide text (sources, quotes) included; the export reads every row.
 with st.spinner("Reading the data…"):
-    if observations:
-        count = scope.query_params("explorer_observations_count")
-        total = int(view.query("explorer_observations_count", **count)["rows"].iloc[0])
-        frame = view.query(name, **scope.query_params(name, max_rows=SHOWN_ROWS))
-    elif relisted:
+    if relisted:
         frame = view.query(name, **params)
         total = len(frame)
     else:
-        frame = view.query(name, **params)
-        total = len(frame)
+        counted = f"{name}_count"
+        total = int(view.query(counted, **scope.query_params(counted))["rows"].iloc[0])
 
+noun = {"evidence": "observations", "relistings": "re-listings"}.get(mode, "retailer × brand pairs")
+order = {"evidence": "newest first", "relistings": "newest first"}.get(
+    mode, "by retailer, then brand"
+)
 if total == 0:
     if observations:
         st.info(
@@ -167,25 +170,27 @@ if total == 0:
             "as-of date or fewer filters."
         )
 else:
-    noun = {"evidence": "observations", "relistings": "re-listings"}.get(
-        mode, "retailer × brand pairs"
-    )
-    if total > SHOWN_ROWS:
-        st.caption(
-            f"Showing {SHOWN_ROWS:,} of {total:,} {noun} "
-            f"({'newest first' if observations else 'in order'}) — narrow the filters or "
-            "export every row below."
+    pages = 1 if relisted else -(-total // ROWS_PER_PAGE)
+    said, pager = st.columns([5, 1], vertical_alignment="bottom")
+    page = 1
+    if pages > 1:
+        page = context.page_number(view, pages, listing=(name, repr(params)), container=pager)
+    if not relisted:
+        skip = (page - 1) * ROWS_PER_PAGE
+        with st.spinner("Reading the data…"):
+            frame = view.query(
+                name, **scope.query_params(name, max_rows=ROWS_PER_PAGE, skip_rows=skip)
+            )
+    when = "" if observations else f" {'up to' if relisted else 'on'} {view.as_of:%Y-%m-%d}"
+    tick = " Tick a row for why it has its status." if mode == "status" else ""
+    if pages > 1:
+        first = (page - 1) * ROWS_PER_PAGE + 1
+        said.caption(
+            f"Rows {first:,}–{first + len(frame) - 1:,} of {total:,} {noun}{when}, {order} "
+            f"(page {page:,} of {pages:,}).{tick} The export below holds every row."
         )
-        frame = frame.head(SHOWN_ROWS)
-    elif observations:
-        st.caption(f"{total:,} {noun}, newest first.")
-    elif relisted:
-        st.caption(f"{total:,} {noun} up to {view.as_of:%Y-%m-%d}, newest first.")
     else:
-        st.caption(
-            f"{total:,} {noun} with data on {view.as_of:%Y-%m-%d}. Tick a row for why it has "
-            "its status."
-        )
+        said.caption(f"{total:,} {noun}{when}, {order}.{tick}")
 
     date_column = st.column_config.DateColumn
     if relisted:

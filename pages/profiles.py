@@ -102,6 +102,8 @@ def status_section(retailers, brands, rows: str, what: str) -> None:
         lists=None,
         any_claim=view.any_claim,
         stale_after=view.stale_after,
+        max_rows=None,
+        skip_rows=None,
     )
     if current.empty:
         st.info(f"No data on {view.as_of:%Y-%m-%d}: no observation up to that date.")

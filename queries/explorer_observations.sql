@@ -13,7 +13,9 @@
 --   $end           DATE       effective_on on or before
 --   $q             VARCHAR    case-insensitive substring of quote, note or source_url (literal:
 --                             % and _ match themselves)
---   $max_rows      BIGINT     row limit
+--   $max_rows      BIGINT     row limit (NULL = all)
+--   $skip_rows     BIGINT     rows to skip first, in order (NULL = none): with $max_rows, a
+--                             page of the listing
 -- Columns: obs_id, effective_on, retailer_id, retailer_name, brand_id, brand_name, status,
 --   source_kind, confidence, reported_on, channel, quote, note, source_url, archive_url,
 --   parent_names (', '-separated, sorted, '' if none), retraction ('Retracted in version N:
@@ -62,3 +64,4 @@ final as (
 select * from final
 order by effective_on desc, obs_id desc
 limit $max_rows
+offset coalesce($skip_rows, 0)

@@ -14,6 +14,9 @@
 --   $any_claim    BOOLEAN    true: every company an ownership claim names on $as_of is a parent;
 --                            false: only the strongest claim's company (the headline rule)
 --   $stale_after  INTEGER    days: evidence older than this on $as_of is stale
+--   $max_rows     BIGINT     at most this many rows, in order (NULL = all)
+--   $skip_rows    BIGINT     rows to skip first, in order (NULL = none): with $max_rows, a
+--                            page of the listing
 -- Columns: retailer_id, retailer_name, brand_id, brand_name, status, since, disputed,
 --   last_evidence_on (the latest observation date up to $as_of: the winner's date), stale,
 --   source_url, source_kind, confidence, reported_on, channel, quote, note, archive_url,
@@ -22,7 +25,7 @@
 --   covering $as_of names another company), contested_parents ('name (confidence)' of the
 --   companies not counted as parents, ', '-separated; '' if none), lists (comma-separated,
 --   sorted, '' if none).
--- One row per pair, ordered by retailer_name, brand_name.
+-- One row per pair, ordered by retailer_name, brand_name (then ids).
 with
 
 -- The winning observation's evidence is materialised in status_segments at publish time.
@@ -53,17 +56,6 @@ company_names as (
 
 designated as (
     select company_id, list, effective_on, ended_on from designations
-),
-
--- A filtered scan: the one segment of each pair that covers $as_of.
-pair_status as (
-    select *
-    from segments
-    where seg_from <= $as_of::date
-      and (seg_to is null or seg_to > $as_of::date)
-      and ($retailers is null or list_contains($retailers, retailer_id))
-      and ($brands is null or list_contains($brands, brand_id))
-      and ($statuses is null or list_contains($statuses, status))
 ),
 
 -- Every company a claim names on $as_of; "counted" is what the parent filters and lists use.
@@ -132,6 +124,35 @@ brand_facts as (
     full outer join brand_lists as l using (brand_id)
 ),
 
+-- The brands the parent and list filters keep (NULL filters: every brand).
+kept_brands as (
+    select brand_id
+    from brand_facts
+    where ($parents is null or list_has_any(parent_id_list, $parents))
+      and ($lists is null or list_has_any(list_names, $lists))
+),
+
+-- A filtered scan: the one segment of each pair that covers $as_of, then the page asked for.
+-- name_rank is the order of retailer_name, brand_name, retailer_id, brand_id, precomputed at
+-- publish: a top-N on one integer, which DuckDB pushes into the scan as a filter, so the wide
+-- evidence columns are read for the rows kept only.
+pair_status as (
+    select *
+    from segments
+    where seg_from <= $as_of::date
+      and (seg_to is null or seg_to > $as_of::date)
+      and ($retailers is null or list_contains($retailers, retailer_id))
+      and ($brands is null or list_contains($brands, brand_id))
+      and ($statuses is null or list_contains($statuses, status))
+      and (
+          ($parents is null and $lists is null)
+          or brand_id in (select brand_id from kept_brands)
+      )
+    order by name_rank
+    limit $max_rows
+    offset coalesce($skip_rows, 0)
+),
+
 final as (
     select
         s.retailer_id,
@@ -163,11 +184,7 @@ final as (
     left join retailer_names as r using (retailer_id)
     left join brand_names as b using (brand_id)
     left join brand_facts as f using (brand_id)
-    where ($parents is null or list_has_any(f.parent_id_list, $parents))
-      and ($lists is null or list_has_any(f.list_names, $lists))
 )
 
--- name_rank is the order of retailer_name, brand_name, retailer_id, brand_id, precomputed at
--- publish: sorting 800k wide rows on one integer rather than on two strings.
 select * exclude (name_rank) from final
 order by name_rank

@@ -124,15 +124,22 @@ class Filters:
     # -- to a query ---------------------------------------------------------------------
 
     def query_params(
-        self, query: str, *, max_rows: int | None = None, **extra: object
+        self,
+        query: str,
+        *,
+        max_rows: int | None = None,
+        skip_rows: int | None = None,
+        **extra: object,
     ) -> dict[str, object]:
         """The parameters catalog query ``query`` declares, filled from these filters.
-        ``max_rows`` goes to a query that takes it (None: every row); ``extra`` gives what
-        filters do not (``compare``, ``grain``…) and wins over a filter."""
+        ``max_rows`` and ``skip_rows`` go to a query that takes them (a page of its rows; None:
+        every row); ``extra`` gives what filters do not (``compare``, ``grain``…) and wins over
+        a filter."""
         wanted = queries.parameters_of(queries.query_text(query))
         values = {_QUERY_NAMES.get(name, name): getattr(self, name) for name in _URL_NAMES}
         values["q"] = self.q or None
         values["max_rows"] = max_rows
+        values["skip_rows"] = skip_rows
         params = {name: values[name] for name in wanted if name in values}
         params.update(extra)
         return params

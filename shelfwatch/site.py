@@ -93,7 +93,7 @@ PAGES: Final[tuple[PageSpec, ...]] = (
             "end",
             "q",
         ),
-        own_params=("view", "cell"),
+        own_params=("view", "page", "cell"),
     ),
     PageSpec(
         "data",

@@ -10,7 +10,7 @@ Parameters: ``as_of``, ``compare``, ``start``, ``end`` (ISO dates); ``retailer``
 ``v`` (a data version number to pin); ``stale`` (days after which evidence is stale);
 ``claims`` (``any``: count every ownership claim). Pages may add their own single-value
 parameters (``view``, ``cell``, ``profile``, ``grain``, ``changes``), parsed with
-:func:`parse_choice`.
+:func:`parse_choice`, and ``page`` (:func:`parse_page`).
 
 Every rule reads ASCII only: ``\\d`` and ``str.isdigit`` also accept digits of other scripts,
 which ``int`` and ``date`` then refuse.
@@ -112,6 +112,17 @@ def parse_choice(
         return raw
     notices.append(f"Ignored {name}={_show(raw)}: expected one of {', '.join(options)}.")
     return default
+
+
+def parse_page(raw: str | None, notices: list[str]) -> int:
+    """A listing's page number (``page``), from 1; anything else is page 1, with a notice."""
+    if raw is None or raw == "":
+        return 1
+    number = parse_count(raw)
+    if number:
+        return number
+    notices.append(f"Ignored page={_show(raw)}: expected a page number from 1.")
+    return 1
 
 
 def parse_params(

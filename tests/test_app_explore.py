@@ -19,6 +19,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from shelfwatch import demo, exports, ingest, queries, store, tables
+from shelfwatch.filters import Filters
 from shelfwatch.ui import downloads
 from tests.conftest import SEED_DATA, TODAY, build_store
 
@@ -46,18 +47,22 @@ def two_versions(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def big_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A synthetic store with more observations than the explorer shows (5,000)."""
+    """A synthetic store with more observations, and more pairs, than a page holds (1,000)."""
     root = tmp_path_factory.mktemp("app_explore_big")
-    demo.write_demo(root / "csv", retailers=20, brands=30, observations=6_000, seed=7, today=TODAY)
+    demo.write_demo(
+        root / "csv", retailers=100, brands=100, observations=30_000, seed=7, today=TODAY
+    )
     return build_store(root / "csv", root / "store")
 
 
-def run_page(monkeypatch: pytest.MonkeyPatch, store_dir: Path, page: str, **params: str) -> AppTest:
+def run_page(
+    monkeypatch: pytest.MonkeyPatch, store_dir: Path, page_file: str, **params: str
+) -> AppTest:
     monkeypatch.setenv("SHELFWATCH_STORE", str(store_dir))
     at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
     for name, value in params.items():
         at.query_params[name] = value
-    at.switch_page(page)
+    at.switch_page(page_file)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -96,6 +101,7 @@ NO_FILTERS = dict(
     end=None,
     q=None,
     max_rows=None,
+    skip_rows=None,
 )
 
 
@@ -260,14 +266,69 @@ def test_evidence_export_holds_every_matching_row_not_just_the_shown_ones(monkey
     at = run_page(monkeypatch, big_store, EXPLORE, view="evidence")
     total = count_rows(big_store, None, "explorer_observations", **NO_FILTERS)
     assert total > 5_000
-    assert len(shown(at)) == 5_000
-    assert f"Showing 5,000 of {total:,}" in " ".join(messages(at, "caption"))
+    assert len(shown(at)) == 1_000  # a page
+    pages = -(-total // 1_000)
+    assert f"Rows 1–1,000 of {total:,} observations, newest first (page 1 of {pages:,})" in (
+        " ".join(messages(at, "caption"))
+    )
     offer = offered(at, "explore")
     provenance, table = exports.read_csv_export(offer.make_bytes("csv"))
     assert len(table) == total
     assert (table["source_url"] != "").all()
     assert "view=evidence" in provenance["filters"]
     assert provenance["as_of"] == provenance["filters"].split("end=")[1][:10]  # the "To" date
+
+
+def status_listing(store_dir: Path, as_of: str) -> pd.DataFrame:
+    con = store.open_version(store_dir, None)
+    try:
+        params = Filters(as_of=dt.date.fromisoformat(as_of)).query_params("status_as_of")
+        return queries.run_query(con, "status_as_of", params)
+    finally:
+        con.close()
+
+
+def test_status_listing_comes_a_page_at_a_time_and_the_page_is_in_the_link(monkeypatch, big_store):
+    day = TODAY.isoformat()
+    whole = status_listing(big_store, day)
+    assert len(whole) > 2_000  # three pages at least
+    at = run_page(monkeypatch, big_store, EXPLORE, as_of=day, page="2")
+    page = shown(at)
+    assert list(page["brand_id"]) == list(whole["brand_id"][1_000:2_000])
+    assert list(page["retailer_id"]) == list(whole["retailer_id"][1_000:2_000])
+    captions = " ".join(messages(at, "caption"))
+    assert f"Rows 1,001–2,000 of {len(whole):,} retailer × brand pairs on {day}" in captions
+    assert at.query_params["page"] == "2"
+    assert "page=2" in offered(at, "explore").permalink
+    # The export is every row, whatever the page.
+    _, table = exports.read_csv_export(offered(at, "explore").make_bytes("csv"))
+    assert len(table) == len(whole)
+
+    # Next page: the one after; the last page holds what is left.
+    at.number_input(key="url_page").set_value(3).run()
+    assert list(shown(at)["brand_id"]) == list(whole["brand_id"][2_000:3_000])
+    last = -(-len(whole) // 1_000)
+    at.number_input(key="url_page").set_value(last).run()
+    assert len(shown(at)) == len(whole) - (last - 1) * 1_000
+
+    # A new filter is a new listing: back to its first page.
+    at.multiselect(key="url_status").set_value(["removed"]).run()
+    assert not at.exception
+    removed = whole[whole["status"] == "removed"]
+    assert list(shown(at)["brand_id"]) == list(removed["brand_id"][:1_000])
+    assert "page" not in at.query_params
+
+
+def test_a_page_past_the_end_or_not_a_number_is_said_and_a_real_page_shown(monkeypatch, big_store):
+    day = TODAY.isoformat()
+    whole = status_listing(big_store, day)
+    last = -(-len(whole) // 1_000)
+    at = run_page(monkeypatch, big_store, EXPLORE, as_of=day, page="9999")
+    assert len(shown(at)) == len(whole) - (last - 1) * 1_000
+    assert at.query_params["page"] == str(last)
+    at = run_page(monkeypatch, big_store, EXPLORE, as_of=day, page="two")
+    assert list(shown(at)["brand_id"]) == list(whole["brand_id"][:1_000])
+    assert any("Ignored page=" in text for text in messages(at, "warning") + messages(at, "info"))
 
 
 def test_evidence_export_keeps_the_text_search(monkeypatch, seed_store):

@@ -29,7 +29,7 @@ EXPLORER_ALL = {
     name: None
     for name in (
         "retailers", "brands", "parents", "lists", "statuses", "source_kinds", "confidences",
-        "start", "end", "q", "max_rows",
+        "start", "end", "q", "max_rows", "skip_rows",
     )
 }  # fmt: skip
 CHECKS = (

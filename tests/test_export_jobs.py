@@ -30,6 +30,7 @@ EVIDENCE_PARAMS = {
     "end": dt.date(2025, 10, 29),
     "q": None,
     "max_rows": None,
+    "skip_rows": None,
 }
 STATUS_PARAMS = {
     "as_of": dt.date(2021, 11, 30),
@@ -40,6 +41,8 @@ STATUS_PARAMS = {
     "lists": None,
     "any_claim": False,
     "stale_after": 365,
+    "max_rows": None,
+    "skip_rows": None,
 }
 
 

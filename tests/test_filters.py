@@ -48,7 +48,11 @@ def test_query_parameters_are_what_the_query_declares():
     assert params["source_kinds"] == ("statement",) and params["q"] is None
     assert params["max_rows"] == 10
     status = chosen.query_params("status_as_of")
-    assert status["stale_after"] == vocab.STALE_AFTER_DAYS and "max_rows" not in status
+    assert status["stale_after"] == vocab.STALE_AFTER_DAYS
+    assert status["max_rows"] is None and status["skip_rows"] is None  # every row
+    page = chosen.query_params("status_as_of", max_rows=100, skip_rows=200)
+    assert (page["max_rows"], page["skip_rows"]) == (100, 200)
+    assert "skip_rows" not in chosen.query_params("kpis")
     assert chosen.query_params("kpis", compare=dt.date(2021, 1, 1))["compare"] == dt.date(
         2021, 1, 1
     )

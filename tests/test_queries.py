@@ -123,6 +123,7 @@ PARAMETERS: dict[str, set[str]] = {
         "end",
         "q",
         "max_rows",
+        "skip_rows",
     },
     "explorer_observations_count": {
         "retailers",
@@ -155,6 +156,17 @@ PARAMETERS: dict[str, set[str]] = {
         "lists",
         "any_claim",
         "stale_after",
+        "max_rows",
+        "skip_rows",
+    },
+    "status_as_of_count": {
+        "as_of",
+        "retailers",
+        "brands",
+        "statuses",
+        "parents",
+        "lists",
+        "any_claim",
     },
     "status_explained": {"retailer", "brand", "as_of"},
     "status_grid": {"as_of", "retailers", "brands", "stale_after"},
@@ -387,6 +399,7 @@ COLUMNS: dict[str, list[str]] = {
         "retraction",
     ],
     "explorer_observations_count": ["rows"],
+    "status_as_of_count": ["rows"],
     "retailers": ["retailer_id", "name", "country", "kind", "website", "observations"],
     "brands": ["brand_id", "name", "category", "observations"],
     "companies": ["company_id", "name", "country", "brands"],
@@ -596,6 +609,8 @@ NO_STATUS_FILTER = {
     "lists": None,
     "any_claim": False,
     "stale_after": 365,
+    "max_rows": None,
+    "skip_rows": None,
 }
 # b-x's two claims both name p-one until 2022-06-01: they agree, so nothing is contested.
 ONE = ("p-one", "Parent One", "high", False, "")
@@ -605,8 +620,43 @@ def status(con, day: str, **filters: object) -> list[tuple]:
     return run(con, "status_as_of", **{**NO_STATUS_FILTER, "as_of": D(day), **filters})
 
 
+def status_count(con, day: str, **filters: object) -> int:
+    params = {**NO_STATUS_FILTER, "as_of": D(day), **filters}
+    for paging in ("max_rows", "skip_rows", "stale_after"):
+        params.pop(paging)
+    ((count,),) = run(con, "status_as_of_count", **params)
+    return count
+
+
 def status_columns(con, day: str, columns: list[str], **filters: object) -> list[tuple]:
-    return pick(con, "status_as_of", columns, **{**NO_STATUS_FILTER, "as_of": D(day), **filters})
+    rows = pick(con, "status_as_of", columns, **{**NO_STATUS_FILTER, "as_of": D(day), **filters})
+    if not {"max_rows", "skip_rows"} & filters.keys():
+        assert status_count(con, day, **filters) == len(rows), "the count agrees with the list"
+    return rows
+
+
+def test_status_as_of_pages_are_slices_of_the_whole_listing(mini_con):
+    columns = ["retailer_id", "brand_id", "status"]
+    day = "2022-07-01"
+    whole = status_columns(mini_con, day, columns)
+    assert len(whole) == 5 and status_count(mini_con, day) == 5
+    pages = [
+        status_columns(mini_con, day, columns, max_rows=2, skip_rows=skip) for skip in (0, 2, 4)
+    ]
+    assert pages == [whole[0:2], whole[2:4], whole[4:5]]
+    assert status_columns(mini_con, day, columns, max_rows=2, skip_rows=None) == whole[0:2]
+    assert status_columns(mini_con, day, columns, max_rows=2, skip_rows=5) == []
+    # A page of a filtered listing is a slice of that listing, and the count is the filter's.
+    owned = status_columns(mini_con, day, columns, parents=["p-one"], any_claim=True)
+    assert (
+        status_columns(
+            mini_con, day, columns, parents=["p-one"], any_claim=True, max_rows=2, skip_rows=3
+        )
+        == owned[3:5]
+    )
+    assert status_count(mini_con, day, parents=["p-one"], any_claim=True) == len(owned) == 5
+    assert status_count(mini_con, day, parents=["p-one"]) == 2
+    assert status_count(mini_con, "2019-12-31") == 0
 
 
 def test_status_as_of_after_the_story(mini_con):
@@ -739,6 +789,8 @@ def test_status_as_of_filters(mini_con):
         lists=[],
         any_claim=False,
         stale_after=365,
+        max_rows=None,
+        skip_rows=None,
     ) == status_columns(mini_con, day, columns)
 
 
@@ -1499,7 +1551,7 @@ NO_EXPLORER_FILTER = {
 
 def explore(con, max_rows: int | None = None, **filters: object) -> list[tuple]:
     params = {**NO_EXPLORER_FILTER, **filters}
-    rows = run(con, "explorer_observations", **params, max_rows=max_rows)
+    rows = run(con, "explorer_observations", **params, max_rows=max_rows, skip_rows=None)
     (count,) = run(con, "explorer_observations_count", **params)
     if max_rows is None:
         assert count == (len(rows),), "the count query agrees with the list"

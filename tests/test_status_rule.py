@@ -267,6 +267,8 @@ def test_status_as_of_query_matches_reference(raw, offset):
             "lists": None,
             "any_claim": False,
             "stale_after": vocab.STALE_AFTER_DAYS,
+            "max_rows": None,
+            "skip_rows": None,
         },
     )
     got = {

@@ -597,6 +597,36 @@ def bind_choice(view: View, name: str, options: Sequence[str], *, default: str) 
     return value
 
 
+def page_number(view: View, pages: int, *, listing: object, container=None) -> int:
+    """Which page of a long listing is shown, bound to URL parameter ``page`` (left out on
+    page 1). ``listing`` names what the pages divide (its query and filters): when it
+    changes, the reader starts again at page 1; a page past the end shows the last one."""
+    key = "url_page"
+    last = max(pages, 1)
+    if key not in st.session_state:
+        st.session_state[key] = urlstate.parse_page(
+            st.query_params.get("page"), view.params.notices
+        )
+    elif st.session_state.get(f"{key}__listing") != listing:
+        st.session_state[key] = 1
+    st.session_state[f"{key}__listing"] = listing
+    st.session_state[key] = min(st.session_state[key], last)
+    target = container or st
+    number = int(
+        target.number_input(
+            "Page",
+            min_value=1,
+            max_value=last,
+            step=1,
+            key=key,
+            help=f"{last:,} pages. The export holds every row.",
+            disabled=last == 1,
+        )
+    )
+    set_param(view, "page", None if number == 1 else number)
+    return number
+
+
 def permalink(view: View, extra: Iterable[tuple[str, str]] = ()) -> str:
     """This exact view as a link: its filters, the page's own parameters and the pinned
     data version (:meth:`Filters.permalink`, the one canonical form)."""
