@@ -85,10 +85,8 @@ def show_headline(
         retailers_in_scope=len(chosen_retailers) or len(view.retailer_names),
         scope="chosen" if chosen_retailers else "tracked",
         # Only the columns the sentence reads: records of every column cost 10× more at scale.
-        statuses=statuses[list(headline.STATUS_COLUMNS)].to_dict("records"),
-        changes=[]
-        if changes is None
-        else changes[list(headline.CHANGE_COLUMNS)].to_dict("records"),
+        statuses=tables.records(statuses, headline.STATUS_COLUMNS),
+        changes=[] if changes is None else tables.records(changes, headline.CHANGE_COLUMNS),
         stale_after=view.stale_after,
     )
     with st.container(border=True, key="headline"):
