@@ -1,4 +1,5 @@
-"""``python -m bench [--scales 100k,1m,10m] [--skip-browser] [--skip-apptest] [--out DIR]``."""
+"""``python -m bench [--scales 100k,1m,10m] [--skip-browser] [--skip-apptest] [--out DIR]``;
+``python -m bench load [...]``: the load benchmark (bench/load.py)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,11 @@ def _parse_scales(text: str) -> list[datasets.Scale]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["load"]:  # python -m bench load [options]: bench/load.py
+        from bench import load
+
+        return load.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
         "--scales",
@@ -61,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     results: dict[str, object] = {
         "date": dt.date.today().isoformat(),
-        "command": "python -m bench " + shlex.join(argv if argv is not None else sys.argv[1:]),
+        "command": "python -m bench " + shlex.join(argv),
         "machine": machine(datasets.REPO).describe(),
         "options": vars(options),
         "scales": {},
