@@ -127,6 +127,8 @@ def _overrides(w: Workload) -> dict[str, dict[str, object]]:
         "status_as_of[one brand]": {"brands": (w.brand,)},
         "status_as_of[overview grid]": {"retailers": w.top_retailers, "brands": w.top_brands},
         "status_grid": {"retailers": w.top_retailers, "brands": w.top_brands},
+        # The Overview's headline: every retailer of the grid's brands, narrow columns.
+        "status_grid[headline]": {"brands": w.top_brands},
         "sources": {"max_rows": 1_000},
         "exposure_by_parent": {"max_rows": 1_000},
         "exposure_by_parent[all rows]": {"max_rows": None},

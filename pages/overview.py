@@ -291,6 +291,7 @@ statuses = view.query(
     retailers=tuple(retailer_ids),
     brands=tuple(brand_ids),
     stale_after=view.stale_after,
+    any_claim=view.any_claim,
 )
 
 subset = (

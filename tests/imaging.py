@@ -50,6 +50,7 @@ def overview_figures(con: duckdb.DuckDBPyConnection) -> tuple[go.Figure, go.Figu
             "retailers": [i for i, _ in retailers],
             "brands": [i for i, _ in brands],
             "stale_after": 365,
+            "any_claim": False,
         },
     )
     grid = charts.status_heatmap(statuses, retailers, brands)

@@ -316,6 +316,7 @@ def test_no_chart_fixes_a_text_colour_outside_its_bars(seed_con):
             "retailers": None,
             "brands": None,
             "stale_after": 365,
+            "any_claim": False,
         },
     )
     figures = {

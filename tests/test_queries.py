@@ -169,7 +169,7 @@ PARAMETERS: dict[str, set[str]] = {
         "any_claim",
     },
     "status_explained": {"retailer", "brand", "as_of"},
-    "status_grid": {"as_of", "retailers", "brands", "stale_after"},
+    "status_grid": {"as_of", "retailers", "brands", "stale_after", "any_claim"},
     "timeline_intervals": {"retailers", "brands", "statuses", "start", "end", "max_rows"},
     "version_inputs": set(),
     "versions_published": set(),
@@ -225,6 +225,7 @@ COLUMNS: dict[str, list[str]] = {
         "stale",
         "source_kind",
         "confidence",
+        "lists",
     ],
     "status_as_of": [
         "retailer_id",
@@ -714,6 +715,8 @@ def test_status_grid_is_status_as_of_with_the_cells_columns(mini_con):
             {"brands": ["b-y"]},
             {"retailers": ["r-b"], "brands": ["b-x", "b-y"]},
             {"retailers": ["r-nobody"]},
+            {"brands": ["b-x"], "any_claim": True},
+            {"any_claim": True},
         ):
             want = sorted(status_columns(mini_con, day, columns, **filters))
             got = run(
@@ -723,6 +726,7 @@ def test_status_grid_is_status_as_of_with_the_cells_columns(mini_con):
                 retailers=filters.get("retailers"),
                 brands=filters.get("brands"),
                 stale_after=365,
+                any_claim=filters.get("any_claim", False),
             )
             assert got == want, (day, filters)
             seen += len(got)

@@ -66,7 +66,8 @@ def show_headline(
 ) -> headline.Headline:
     """The sentence for the grid's brands (and chosen retailers), with links to its rows."""
     scope = view.filters().replace(retailers=tuple(chosen_retailers), brands=tuple(brand_ids))
-    statuses = view.query("status_as_of", **scope.query_params("status_as_of"))
+    # The narrow status rows (no evidence text): every retailer of the grid's brands.
+    statuses = view.query("status_grid", **scope.query_params("status_grid"))
     window = scope.replace(start=compare, end=view.as_of)
     changes = (
         view.query("changes_between", **window.query_params("changes_between"))
