@@ -48,6 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reference-runs", type=int, default=3)
     parser.add_argument("--browser-changes", type=int, default=20)
     parser.add_argument(
+        "--browser-pages",
+        type=harness.parse_browser_pages,
+        default=None,
+        help="comma-separated pages for the browser (default: every reader's page)",
+    )
+    parser.add_argument(
         "--reuse-store",
         action="store_true",
         help="development: keep an existing store (build time not measured)",
@@ -60,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         runs=args.runs,
         reference_runs=args.reference_runs,
         browser_changes=args.browser_changes,
+        browser_pages=args.browser_pages,
         skip_references=args.skip_references,
         skip_apptest=args.skip_apptest,
         skip_browser=args.skip_browser,

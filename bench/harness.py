@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import gc
 import json
@@ -22,7 +23,7 @@ from bench import references as ref
 from bench.equality import case_for, reference_checks
 from bench.timing import load_average, measure, peak_rss_bytes
 from bench.workload import QueryCase, Workload, query_cases, workload_for
-from shelfwatch import store
+from shelfwatch import site, store
 from shelfwatch.queries import normalise, query_text, run_query
 
 # The brief's example floor: the rule's own columns of status_segments, fixed across versions.
@@ -42,7 +43,9 @@ class Options:
     runs: int = 7  # timed warm runs per query (after one warm-up)
     reference_runs: int = 3  # timed runs per reference (after the equality-check run)
     apptest_warm_runs: int = 5
-    browser_changes: int = 20
+    apptest_date_changes: int = 5  # timed AppTest reruns per page, each with a new as-of date
+    browser_changes: int = 20  # per page
+    browser_pages: tuple[str, ...] | None = None  # url paths of site.PAGES; None: every page
     skip_references: bool = False  # development only: the issue's figures need them
     skip_apptest: bool = False
     skip_browser: bool = False
@@ -188,7 +191,9 @@ def run_references(
     return out
 
 
-def run_apptest(store_dir: Path, warm_runs: int) -> dict[str, object]:
+def run_apptest(
+    store_dir: Path, warm_runs: int, dates: list[dt.date] | None = None
+) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "pages.json"
         done = subprocess.run(
@@ -200,6 +205,8 @@ def run_apptest(store_dir: Path, warm_runs: int) -> dict[str, object]:
                 str(store_dir),
                 "--warm-runs",
                 str(warm_runs),
+                "--dates",
+                ",".join(d.isoformat() for d in dates or []),
                 "--out",
                 str(out),
             ],
@@ -216,6 +223,68 @@ def run_apptest(store_dir: Path, warm_runs: int) -> dict[str, object]:
 def browser_dates(w: Workload, n: int) -> list[dt.date]:
     """n distinct as-of dates, 17 days apart going back from as_of: every one a cache miss."""
     return [w.as_of - dt.timedelta(days=17 * k) for k in range(1, n + 1)]
+
+
+READER_PAGES = tuple(spec.url_path for spec in site.PAGES)
+
+
+def parse_browser_pages(text: str) -> tuple[str, ...]:
+    """``--browser-pages overview,explore``: url paths of the readers' pages, in menu order."""
+    names = {n.strip().lower() for n in text.split(",") if n.strip()}
+    unknown = sorted(names - set(READER_PAGES))
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown page(s) {unknown}; choose from {', '.join(READER_PAGES)}"
+        )
+    return tuple(p for p in READER_PAGES if p in names)
+
+
+def browser_query(w: Workload, page: str) -> str:
+    """The query string each page is opened with in the benchmark: the workload's as-of date,
+    and what the page needs to show something of the bench data (app_driver.PAGE_QUERIES's
+    seed ids, lorex & co., are not in it). Windows are left to follow the as-of date (Compare's
+    defaults to the year up to it: net_changes_between's case), so a date change moves them."""
+    query = f"as_of={w.as_of.isoformat()}"
+    extra = {
+        "timeline": f"brand={w.brand}",  # one brand's pairs: timeline_intervals' case
+        "profiles": f"brand={w.brand}",  # a profile needs a brand (or a retailer)
+    }
+    return query + (f"&{extra[page]}" if page in extra else "")
+
+
+def run_browser(
+    store_dir: Path,
+    w: Workload,
+    options: Options,
+    say: Callable[[str], None] = print,
+) -> dict[str, object]:
+    """Every chosen page on a server of its own (its caches empty); a page that fails is
+    recorded and the others still run."""
+    from bench.browser import measure_browser
+
+    dates = browser_dates(w, options.browser_changes)
+    out: dict[str, object] = {
+        "changes": options.browser_changes,
+        "dates": [d.isoformat() for d in dates],
+        "pages": {},
+    }
+    for page in options.browser_pages or READER_PAGES:
+        query = browser_query(w, page)
+        started = time.perf_counter()
+        try:
+            out["pages"][page] = measure_browser(
+                store_dir, dates, store_dir.parent / f"streamlit-{page}.log", page, query
+            )
+        except Exception as exc:  # reported per page; the other pages still run
+            out["pages"][page] = {
+                "url": f"/{page}?{query}",
+                "error": f"{type(exc).__name__}: {exc}",
+                "trace": traceback.format_exc(),
+            }
+            say(f"    browser {page} FAILED: {exc}")
+            continue
+        say(f"    browser {page} done in {time.perf_counter() - started:.1f} s")
+    return out
 
 
 def run_scale(
@@ -270,20 +339,18 @@ def run_scale(
             result,
             "apptest",
             say,
-            lambda: run_apptest(dataset.store_dir, options.apptest_warm_runs),
+            lambda: run_apptest(
+                dataset.store_dir,
+                options.apptest_warm_runs,
+                browser_dates(w, options.apptest_date_changes),
+            ),
         )
     if not options.skip_browser:
-        from bench.browser import measure_browser
-
         _stage(
             result,
             "browser",
             say,
-            lambda: measure_browser(
-                dataset.store_dir,
-                browser_dates(w, options.browser_changes),
-                dataset.store_dir.parent / "streamlit.log",
-            ),
+            lambda: run_browser(dataset.store_dir, w, options, say),
         )
     result["harness_peak_rss_bytes"] = peak_rss_bytes()
     result["load_average_at_end"] = load_average()
