@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -29,7 +30,7 @@ def web_link(value: object) -> str | None:
     return text
 
 
-def records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, object]]:
+def records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
     """``frame``'s rows as dicts of ``columns``: what ``to_dict("records")`` gives, built from
     each column's list at once (4× faster on an 80k-row status table)."""
     values = (frame[column].tolist() for column in columns)
