@@ -181,7 +181,9 @@ else:
             frame = view.query(
                 name, **scope.query_params(name, max_rows=ROWS_PER_PAGE, skip_rows=skip)
             )
-    when = "" if observations else f" {'up to' if relisted else 'on'} {view.as_of:%Y-%m-%d}"
+    when = (
+        "" if observations else f" {'up to' if relisted else 'with data on'} {view.as_of:%Y-%m-%d}"
+    )
     tick = " Tick a row for why it has its status." if mode == "status" else ""
     if pages > 1:
         first = (page - 1) * ROWS_PER_PAGE + 1

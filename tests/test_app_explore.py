@@ -297,7 +297,9 @@ def test_status_listing_comes_a_page_at_a_time_and_the_page_is_in_the_link(monke
     assert list(page["brand_id"]) == list(whole["brand_id"][1_000:2_000])
     assert list(page["retailer_id"]) == list(whole["retailer_id"][1_000:2_000])
     captions = " ".join(messages(at, "caption"))
-    assert f"Rows 1,001–2,000 of {len(whole):,} retailer × brand pairs on {day}" in captions
+    assert (
+        f"Rows 1,001–2,000 of {len(whole):,} retailer × brand pairs with data on {day}" in captions
+    )
     assert at.query_params["page"] == "2"
     assert "page=2" in offered(at, "explore").permalink
     # The export is every row, whatever the page.
