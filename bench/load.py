@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import datetime as dt
 import json
@@ -49,8 +50,10 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 import httpx
@@ -71,6 +74,7 @@ BUILD_1M = (
     'PYTHONPATH=. .venv/bin/python -c "from bench import datasets; '
     "datasets.build_store(datasets.prepare(datasets.SCALES['1m']))\""
 )
+T = TypeVar("T")
 DATE_LABEL = "Status as of"  # the sidebar's as-of field (shelfwatch/ui/context.py)
 XSRF_COOKIE = "_streamlit_xsrf"
 USER_AGENT = "shelfwatch-bench-load (Streamlit protocol client)"
@@ -104,6 +108,17 @@ class ProtocolError(Exception):
 
 
 # --- the protocol -------------------------------------------------------------------------------
+
+
+def run_async(work: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(work)``, on a thread of its own when this thread already runs an event
+    loop (Playwright's sync API does, in the test process after the browser tests)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work).result()
 
 
 def date_state(widget_id: str, day: dt.date) -> WidgetState:
@@ -995,7 +1010,7 @@ def run_scenario(
                 log_dir=app_driver.LOGS / f"bench-load-{replicas}",
             )
         )
-        result = asyncio.run(
+        result = run_async(
             _drive(
                 served,
                 facts,

@@ -4,7 +4,6 @@ real command line and a replica SIGKILLed — with zero errors."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from pathlib import Path
 
@@ -52,7 +51,7 @@ def reconnected(reopened: str, messages: list[ForwardMsg], took: float = 0.8) ->
     for msg in messages:
         view.absorb(msg)
     session._after_reconnect(view, reopened, took)
-    asyncio.run(session.http.aclose())
+    load.run_async(session.http.aclose())
     return recorder.errors
 
 

@@ -70,6 +70,8 @@ def test_each_featured_view_opens_as_defined(seed_server, tab):
 
 @pytest.mark.parametrize("metric", list(CARDS))
 def test_each_headline_card_opens_its_rows(seed_server, tab, metric):
+    from playwright.sync_api import expect
+
     page = tab.page
     day, expected = CARDS[metric]
     open_page(page, harness.page_url(seed_server, "overview", f"as_of={day}"))
@@ -78,11 +80,11 @@ def test_each_headline_card_opens_its_rows(seed_server, tab, metric):
     assert url_params(page).get("card") == metric
     box = page.locator(".st-key-card_list")
     assert box.count() == 1
-    grid = box.locator('table[role="grid"] tbody tr')
-    assert grid.count() == expected
+    # The grid's accessible table fills in after the run ends: waited for, not polled once.
+    expect(box.locator('table[role="grid"] tbody tr')).to_have_count(expected)
     # The permalink reopens the same list.
     reopened = page.context.new_page()
     open_page(reopened, page.url)
     rows = reopened.locator(".st-key-card_list table[role='grid'] tbody tr")
-    assert rows.count() == expected
+    expect(rows).to_have_count(expected)
     reopened.close()
