@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from shelfwatch.demo import write_demo
@@ -39,6 +40,15 @@ SCALES: dict[str, Scale] = {
     "1m": Scale("1m", retailers=1_000, brands=2_000, observations=1_000_000),
     "10m": Scale("10m", retailers=2_000, brands=5_000, observations=10_000_000),
 }
+# Opt-in: never in the default set (`make bench`), only where asked for by name (the build
+# growth table, bench/build_growth.py). About a dozen observations per active pair, as above,
+# with enough retailers x brands for the demo's "at most a quarter of all pairs active" rule.
+# Disk: 30m ~4.3 GB of CSV, 100m ~14 GB, plus the store and its spill while building.
+OPT_IN_SCALES: dict[str, Scale] = {
+    "30m": Scale("30m", retailers=3_000, brands=8_000, observations=30_000_000),
+    "100m": Scale("100m", retailers=5_000, brands=12_000, observations=100_000_000),
+}
+ALL_SCALES: dict[str, Scale] = {**SCALES, **OPT_IN_SCALES}
 # Equality only (make test): small enough to build and check in seconds.
 TINY = Scale("tiny", retailers=30, brands=60, observations=5_000)
 
@@ -59,6 +69,37 @@ class BuildResult:
     peak_rss_bytes: int  # of the build process (ru_maxrss of exactly that child)
     store_bytes: int
     output: str
+    cpu_seconds: float = 0.0  # user + system of that child
+    # With phases=True: the publish's own split, [{"phase", "seconds", "peak_rss_bytes"}].
+    phases: list[dict[str, object]] = field(default_factory=list)
+
+
+# The CLI exactly as `python -m shelfwatch`, with Python's logging on at INFO, so the publish
+# logs each phase (shelfwatch.store.log_phase) into the build log.
+_CLI_WITH_PHASES = (
+    "import logging, runpy; "
+    "logging.basicConfig(level=logging.INFO, format='%(message)s'); "
+    "runpy.run_module('shelfwatch', run_name='__main__', alter_sys=True)"
+)
+_PHASE_LINE = re.compile(
+    r"^phase (?P<phase>.+): (?P<seconds>[\d.]+) s, peak RSS (?P<gib>[\d.]+) GiB$"
+)
+
+
+def parse_phases(output: str) -> list[dict[str, object]]:
+    """The ``phase NAME: S s, peak RSS G GiB`` lines of a build log, in order."""
+    found = []
+    for line in output.splitlines():
+        match = _PHASE_LINE.match(line.strip())
+        if match:
+            found.append(
+                {
+                    "phase": match["phase"],
+                    "seconds": float(match["seconds"]),
+                    "peak_rss_bytes": int(float(match["gib"]) * 2**30),
+                }
+            )
+    return found
 
 
 def prepare(scale: Scale, root: Path = DATA_ROOT, say=print) -> Dataset:
@@ -92,24 +133,30 @@ def prepare(scale: Scale, root: Path = DATA_ROOT, say=print) -> Dataset:
     return Dataset(scale, input_dir, base / "store", generated, seconds, size)
 
 
-def build_store(dataset: Dataset) -> BuildResult:
+def build_store(
+    dataset: Dataset,
+    *,
+    log: Path | None = None,
+    phases: bool = False,
+) -> BuildResult:
     """A fresh store from the CSVs through the real CLI, timed with the wall clock.
 
     os.wait4 gives the rusage of exactly this child (RUSAGE_CHILDREN would report the largest
-    child the harness ever waited for, e.g. a bigger earlier build).
+    child the harness ever waited for, e.g. a bigger earlier build). ``log``: where the build's
+    output goes (default ``build.log`` beside the store); ``phases``: the publish logs the
+    seconds and peak RSS of each phase there (parsed into ``BuildResult.phases``).
     """
     shutil.rmtree(dataset.store_dir, ignore_errors=True)
     command = [
         sys.executable,
-        "-m",
-        "shelfwatch",
+        *(["-c", _CLI_WITH_PHASES] if phases else ["-m", "shelfwatch"]),
         "build",
         "--data",
         str(dataset.input_dir),
         "--store",
         str(dataset.store_dir),
     ]
-    log = dataset.store_dir.parent / "build.log"
+    log = log or dataset.store_dir.parent / "build.log"
     with open(log, "w+", encoding="utf-8") as out:
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
@@ -121,4 +168,11 @@ def build_store(dataset: Dataset) -> BuildResult:
     if process.returncode != 0:
         raise RuntimeError(f"build failed ({process.returncode}):\n{output[-4000:]}")
     store_bytes = sum(p.stat().st_size for p in dataset.store_dir.glob("v*.duckdb"))
-    return BuildResult(seconds, usage.ru_maxrss * 1024, store_bytes, output.strip())
+    return BuildResult(
+        seconds,
+        usage.ru_maxrss * 1024,
+        store_bytes,
+        output.strip(),
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        phases=parse_phases(output),
+    )

@@ -1,10 +1,10 @@
 """Versioned, immutable store snapshots.
 
 ``STORE/vNNNNNN.duckdb`` files are never modified once published; ``STORE/CURRENT`` names the
-latest. A publish copies the current version (or starts empty), applies its change inside one
-transaction, rebuilds the derived status tables, checkpoints, fsyncs, renames the file into
-place and only then swaps ``CURRENT`` (write temp + rename). A crash at any point leaves the
-previous version intact and current.
+latest. A publish copies the current version (or starts empty) into an unpublished file,
+applies its change in one transaction, then rebuilds the derived status tables, checkpoints,
+fsyncs, renames the file into place and only then swaps ``CURRENT`` (write temp + rename). A
+crash at any point leaves the previous version intact and current.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import fcntl
+import logging
 import os
 import re
+import resource
 import shutil
 import sys
 import tempfile
@@ -37,9 +39,12 @@ _VERSION_FILE = re.compile(r"^v(\d{6})\.duckdb$")
 SPILL_DIR = ".spill"
 # Memory DuckDB may hold per process before it spills to disk (DuckDB size strings). Readers
 # share one database instance per version file, so this bounds every request of the app
-# together; a publish sorts the whole dataset and gets more.
+# together; a publish reads and derives the whole dataset and gets more. DuckDB counts only
+# its own buffers: a build's peak RSS is this plus a few hundred MB (3.4 GiB at 30M
+# observations under 3GB; bench/results/*-build-growth.md), and a bigger limit spills less
+# but costs the same CPU (the 30M segments: 212 CPU-seconds under 3GB and under 6GB).
 READER_MEMORY_LIMIT = os.environ.get("SHELFWATCH_READER_MEMORY_LIMIT", "768MB")
-PUBLISH_MEMORY_LIMIT = os.environ.get("SHELFWATCH_PUBLISH_MEMORY_LIMIT", "8GB")
+PUBLISH_MEMORY_LIMIT = os.environ.get("SHELFWATCH_PUBLISH_MEMORY_LIMIT", "4GB")
 
 
 class StoreError(Exception):
@@ -300,18 +305,130 @@ DERIVATIONS = (
 )
 
 
+@dataclass(frozen=True)
+class RangeFill:
+    """A derived table its SQL creates empty, filled here a range of days at a time.
+
+    ``rows`` (a temp view) holds the table's rows; each range of ``day`` is inserted sorted by
+    ``order_by``, the ranges in that same order, so the table is stored exactly as one ORDER BY
+    over all of it would store it, while DuckDB sorts one range in memory at a time instead of
+    every wide row at once (which spills to disk and, at 30M observations, took a third of the
+    build). ``counted`` has as many rows per ``day`` as ``rows`` (cheap to count: no joins).
+    ``scratch``: temp tables to drop once filled."""
+
+    table: str
+    rows: str
+    counted: str
+    day: str
+    order_by: str
+    newest_first: bool = False
+    scratch: tuple[str, ...] = ()
+
+
+RANGE_FILLS = {
+    "derive_segments": RangeFill(
+        "status_segments",
+        rows="segment_rows",
+        counted="segment_rules",
+        day="seg_from",
+        order_by="seg_from, retailer_id, brand_id",
+        scratch=("segment_rules",),
+    ),
+    "derive_evidence": RangeFill(
+        "evidence",
+        rows="evidence_rows",
+        counted="observations",
+        day="effective_on",
+        order_by="effective_on desc, obs_id desc",
+        newest_first=True,
+    ),
+}
+# Rows per range (whole days: a bigger day is a range of its own). Two million wide rows sort
+# in well under a publish's memory limit.
+FILL_RANGE_ROWS = 2_000_000
+
+
+def day_ranges(
+    counts: list[tuple[dt.date, int]], most: int = FILL_RANGE_ROWS
+) -> list[tuple[dt.date, dt.date]]:
+    """Consecutive (first, last) day ranges of at most ``most`` rows each (a day with more is a
+    range alone), from (day, rows) in fill order; first <= last whatever that order."""
+    ranges: list[tuple[dt.date, dt.date]] = []
+    days: list[dt.date] = []  # of the range being gathered
+    rows = 0
+    for day, n in counts:
+        if days and rows + n > most:
+            ranges.append((min(days[0], days[-1]), max(days[0], days[-1])))
+            days, rows = [], 0
+        days.append(day)
+        rows += n
+    if days:
+        ranges.append((min(days[0], days[-1]), max(days[0], days[-1])))
+    return ranges
+
+
+def _fill_by_days(con: duckdb.DuckDBPyConnection, fill: RangeFill) -> None:
+    direction = "desc" if fill.newest_first else "asc"
+    # Names from RANGE_FILLS above, never from input.
+    counts = con.execute(
+        f"select {fill.day}, count(*) from {fill.counted} group by all order by 1 {direction}"  # noqa: S608
+    ).fetchall()
+    insert = (
+        f"insert into {fill.table} select * from {fill.rows} "  # noqa: S608
+        f"where {fill.day} between $first and $last order by {fill.order_by}"
+    )
+    # One transaction for all the ranges: each appends to the row group the one before left
+    # open, so the table is stored in full row groups, as one insert would store it.
+    con.execute("begin transaction")
+    for first, last in day_ranges(counts):
+        con.execute(insert, {"first": first, "last": last})
+    con.execute("commit")
+    con.execute(f"drop view if exists {fill.rows}")
+    for table in fill.scratch:
+        con.execute(f"drop table if exists {table}")
+
+
+def derive(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Write one derived table (``name`` of :data:`DERIVATIONS`) from the tables before it."""
+    con.execute(sql_text(name))
+    if name in RANGE_FILLS:
+        _fill_by_days(con, RANGE_FILLS[name])
+
+
 def derive_status(con: duckdb.DuckDBPyConnection, upto: str = DERIVATIONS[-1]) -> None:
     """Rebuild the derived tables from the input tables, the vocabulary first (the SQL joins
-    it). ``upto`` stops after that derivation (tests of the status rule need only the first)."""
+    it). ``upto`` stops after that derivation (tests of the status rule need only the first).
+
+    Call it outside a transaction: each derivation commits on its own, so its temp tables free
+    their memory when dropped (a publish derives into an unpublished file: a failure half-way
+    publishes nothing)."""
     vocab.write_tables(con)
     for name in DERIVATIONS[: DERIVATIONS.index(upto) + 1]:
-        con.execute(sql_text(name))
+        with log_phase(name):
+            derive(con, name)
     con.execute(
         "create or replace table store_format as select $format as format", {"format": STORE_FORMAT}
     )
 
 
 Stage = Callable[[duckdb.DuckDBPyConnection, int], None]
+
+# One INFO line per publish phase (its seconds and the process's peak RSS so far), silent
+# unless logging is configured: the build benchmark turns it on to split a build's cost.
+_log = logging.getLogger(__name__)
+
+
+@contextmanager
+def log_phase(name: str) -> Iterator[None]:
+    """Log how long the block took and the peak RSS so far (nothing when it raises)."""
+    started = time.perf_counter()
+    yield
+    _log.info(
+        "phase %s: %.1f s, peak RSS %.2f GiB",
+        name,
+        time.perf_counter() - started,
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
+    )
 
 
 @dataclass(frozen=True)
@@ -332,7 +449,13 @@ def _write_version(
     publication: Publication,
 ) -> None:
     """Write version ``number`` into ``target``: a copy of ``parent`` (None: empty) with
-    ``stage`` applied and the status rebuilt, committed and checkpointed, not yet published."""
+    ``stage`` applied and the status rebuilt, committed and checkpointed, not yet published.
+
+    The change is one transaction; the derived tables are written after it, statement by
+    statement. In between the staging copies (temp tables: the whole input as text) are
+    dropped, which frees their memory only once the transaction that made them has committed.
+    ``target`` is unpublished throughout: a failure or a crash at any point leaves it to be
+    removed, never made current."""
     if parent is not None:
         shutil.copyfile(parent, target)
     spill.mkdir()
@@ -345,11 +468,15 @@ def _write_version(
     try:
         # DuckDB's own bar shows the long SQL phases of a big build, on a terminal only.
         con.execute("set enable_progress_bar = $on", {"on": sys.stderr.isatty()})
-        con.execute("begin transaction")
-        con.execute(sql_text("schema"))
-        vocab.write_tables(con)  # validation checks the input against it
-        stage(con, number)
-        derive_status(con)
+        with log_phase("inputs"):
+            con.execute("begin transaction")
+            con.execute(sql_text("schema"))
+            vocab.write_tables(con)  # validation checks the input against it
+            stage(con, number)
+            con.execute("commit")
+        with log_phase("drop staging"):
+            _drop_temp_objects(con)
+        derive_status(con)  # statement by statement: its scratch tables are freed as it goes
         con.execute(
             """
             insert into version_info
@@ -371,10 +498,22 @@ def _write_version(
                 "note": publication.note,
             },
         )
-        con.execute("commit")
-        con.execute("checkpoint")
+        with log_phase("checkpoint"):
+            con.execute("checkpoint")
     finally:
         con.close()
+
+
+def _drop_temp_objects(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop this connection's temp views and tables (the staging of the input files)."""
+    views = con.execute(
+        "select view_name from duckdb_views() where temporary and not internal"
+    ).fetchall()
+    tables = con.execute("select table_name from duckdb_tables() where temporary").fetchall()
+    for kind, found in (("view", views), ("table", tables)):
+        for (name,) in found:
+            # Names from DuckDB's own catalog, quoted as identifiers.
+            con.execute(f'drop {kind} if exists temp."{name.replace(chr(34), chr(34) * 2)}"')
 
 
 def publish(

@@ -139,7 +139,7 @@ def store_from_log(log: list[Obs]) -> duckdb.DuckDBPyConnection:
     )
     con.unregister("log_frame")
     for name in ("derive_segments", "derive_intervals"):  # what the checks read, in order
-        con.execute(store.sql_text(name))
+        store.derive(con, name)
     return con
 
 

@@ -135,6 +135,48 @@ def test_a_failed_stage_publishes_nothing(tmp_path: Path):
     assert [p.name for p in store_dir.iterdir() if p.name.startswith(".v")] == []
 
 
+def test_a_failure_while_deriving_publishes_nothing(tmp_path: Path, monkeypatch):
+    """The change commits before the derivations run (so the staging copies are freed), but in
+    the unpublished file only: a failure after that still publishes nothing."""
+    store_dir = build_store(MINI_DATA, tmp_path / "store")
+    seen: dict[str, list] = {}
+
+    def stage(con, number):
+        con.execute("create temp table staged_raw as select 1 as x")
+        con.execute("create temp view staged as select * from staged_raw")
+        con.execute("delete from observations")
+
+    def explode(con, upto=None):
+        seen["temp"] = con.execute(
+            "select table_name from duckdb_tables() where temporary union all "
+            "select view_name from duckdb_views() where temporary and not internal"
+        ).fetchall()
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(store, "derive_status", explode)
+    with pytest.raises(RuntimeError):
+        store.publish(store_dir, stage, action="ingest")
+    assert seen["temp"] == []  # the staging was dropped before deriving
+    assert store.list_versions(store_dir) == [1]
+    assert observation_count(store_dir) == (1, 12)
+    assert [p.name for p in store_dir.iterdir() if p.name.startswith(".v")] == []
+
+
+def test_a_publish_logs_its_phases(tmp_path: Path, caplog):
+    with caplog.at_level("INFO", logger="shelfwatch.store"):
+        build_store(MINI_DATA, tmp_path / "store")
+    phases = [m.split(":")[0].removeprefix("phase ") for m in caplog.messages]
+    assert all(m.endswith(" GiB") and m.startswith("phase ") for m in caplog.messages)
+    assert phases[0] == "scan retailers"
+    assert {"read observations", "validate observations", "load observations"} <= set(phases)
+    assert phases[-len(store.DERIVATIONS) - 3 :] == [
+        "inputs",
+        "drop staging",
+        *store.DERIVATIONS,
+        "checkpoint",
+    ]
+
+
 def _big_observations(path: Path, rows: int) -> None:
     retailers = ["r-a", "r-b", "r-c"]
     brands = ["b-x", "b-y", "b-z"]
@@ -194,6 +236,61 @@ def test_build_is_deterministic_in_content(tmp_path: Path):
     assert a.execute(query).fetchall() == b.execute(query).fetchall()
     a.close()
     b.close()
+
+
+def test_day_ranges_cut_whole_days_in_fill_order():
+    d = [dt.date(2020, 1, day) for day in range(1, 6)]
+    assert store.day_ranges([], most=10) == []
+    assert store.day_ranges([(d[0], 3), (d[1], 3), (d[2], 5), (d[3], 20), (d[4], 1)], most=10) == [
+        (d[0], d[1]),
+        (d[2], d[2]),
+        (d[3], d[3]),  # a day bigger than a range is a range of its own
+        (d[4], d[4]),
+    ]
+    newest_first = [(d[4], 4), (d[3], 4), (d[2], 4), (d[1], 4)]
+    assert store.day_ranges(newest_first, most=8) == [(d[3], d[4]), (d[1], d[2])]
+
+
+def _physical_rows(store_dir: Path, table: str) -> list[tuple]:
+    con = store.open_version(store_dir)
+    try:
+        return con.execute(f"select rowid, * from {table}").fetchall()  # noqa: S608 - constant
+    finally:
+        con.close()
+
+
+def test_range_fills_store_what_one_sort_would(tmp_path: Path, monkeypatch):
+    """Filled a few hundred rows at a time, the segments and the evidence hold the same rows in
+    the same physical order as filled in one range: one ORDER BY over the whole table."""
+    from shelfwatch.demo import write_demo
+
+    data = tmp_path / "input"
+    write_demo(data, retailers=30, brands=60, observations=5_000, seed=3, today=TODAY)
+    one = tmp_path / "one"
+    ingest.build(data, one, today=TODAY)
+    monkeypatch.setattr(store, "FILL_RANGE_ROWS", 300)
+    many = tmp_path / "many"
+    ingest.build(data, many, today=TODAY)
+    for table, order in (
+        ("status_segments", "seg_from, retailer_id, brand_id"),
+        ("evidence", "effective_on desc, obs_id desc"),
+    ):
+        rows = _physical_rows(many, table)
+        assert len(rows) > 3 * 300  # many ranges
+        assert rows == _physical_rows(one, table)
+        con = store.open_version(many)
+        try:
+            ordered = con.execute(f"select * from {table} order by {order}").fetchall()  # noqa: S608
+        finally:
+            con.close()
+        assert [row[1:] for row in rows] == ordered
+    # No scratch left behind in the published file.
+    con = store.open_version(many)
+    try:
+        names = {row[0] for row in con.execute("select table_name from duckdb_tables()").fetchall()}
+    finally:
+        con.close()
+    assert "segment_rules" not in names and "status_segments" in names
 
 
 def test_store_defaults_to_env_then_data_store(monkeypatch, tmp_path: Path):

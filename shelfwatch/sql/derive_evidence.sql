@@ -4,8 +4,12 @@
 -- full exports then filter one table: no join, and a range of days is a contiguous run of
 -- rows (a full export streams by ranges of days, each sorted in memory). Reads observations,
 -- retailers, brands, companies, ownership and designations.
+--
+-- A view of the rows and the table, empty: store.derive_status fills it a range of days at a
+-- time, newest first, each range sorted in memory (store.RANGE_FILLS), which stores the rows
+-- exactly as one ORDER BY over all of them would, without sorting every observation at once.
 
-create or replace table evidence as
+create or replace temp view evidence_rows as
 with
 
 claims as (
@@ -58,7 +62,8 @@ period_parents as (
 ),
 
 period_lists as (
-    select p.brand_id, p.period_from, list(distinct d.list) as list_names
+    -- Lists in a fixed order (ids order), so a rebuild stores the same values.
+    select p.brand_id, p.period_from, list(distinct d.list order by d.list) as list_names
     from period_parents as p
     join designated as d
         on d.company_id = p.company_id
@@ -71,7 +76,7 @@ parent_summary as (
     select
         brand_id,
         period_from,
-        list(company_id) as parent_ids,
+        list(company_id order by company_id) as parent_ids,
         string_agg(company_name, ', ' order by company_name, company_id) as parent_names
     from period_parents
     group by brand_id, period_from
@@ -128,6 +133,10 @@ final as (
     left join brand_names as b on b.brand_id = o.brand_id
 )
 
--- Stored in the explorer's order, so the rows of a range of days sit together.
-select * from final
-order by effective_on desc, obs_id desc;
+select * from final;
+
+-- Stored in the explorer's order (effective_on desc, obs_id desc), so the rows of a range of
+-- days sit together.
+create or replace table evidence as
+select * from evidence_rows
+limit 0;

@@ -7,8 +7,15 @@
 -- name_rank is the pair's place in retailer name, brand name, ids order: listings sort on
 -- that one integer instead of two joined names (a third of the 10M "status of every pair"
 -- query's time went to sorting wide rows by name).
+--
+-- Three statements: the rule's rows, narrow, in stored order (segment_rules, temporary); the
+-- view that adds each row's evidence (segment_rows); the table, empty. store.derive_status
+-- then fills it a range of seg_from days at a time, each range sorted in memory and appended
+-- in order (store.RANGE_FILLS): the same rows in the same order as one ORDER BY over the wide
+-- rows, without sorting all of them at once (at 30M observations that sort, its evidence text
+-- included, spilled and took a third of the build).
 
-create or replace table status_segments as
+create or replace temp table segment_rules as
 with observations_ranked as (
     select
         o.retailer_id, o.brand_id, o.effective_on, o.obs_id, o.status, s.sold,
@@ -133,13 +140,25 @@ final as (
     from run_strengths
 )
 
--- The winner's evidence rides along, so "status as of D" needs no join with observations.
+-- Every pair has its rank: a left join only so that it is joined here, to the narrow rows
+-- (as an inner join DuckDB may join it after the evidence, hashing the wide rows).
+select f.*, k.name_rank
+from final as f
+left join pair_ranks as k on k.retailer_id = f.retailer_id and k.brand_id = f.brand_id
+order by f.seg_from, f.retailer_id, f.brand_id;
+
+-- The winner's evidence rides along, so "status as of D" needs no join with observations. The
+-- winner is an observation of the segment's own day (seg_from is its effective_on), which lets
+-- a range of days read only that range of observations.
+create or replace temp view segment_rows as
 select
-    f.*,
+    f.* exclude (name_rank),
     o.source_url, o.source_kind, o.confidence, o.reported_on, o.channel, o.quote, o.note,
     o.archive_url,
-    k.name_rank
-from final as f
-join observations as o using (obs_id)
-join pair_ranks as k on k.retailer_id = f.retailer_id and k.brand_id = f.brand_id
-order by f.seg_from, f.retailer_id, f.brand_id;
+    f.name_rank
+from segment_rules as f
+join observations as o on o.obs_id = f.obs_id and o.effective_on = f.seg_from;
+
+create or replace table status_segments as
+select * from segment_rows
+limit 0;
