@@ -279,20 +279,22 @@ brands = sorted(
     ((i, view.brand_names.get(i, i)) for i in brand_ids),
     key=lambda pair: (pair[1].casefold(), pair[0]),
 )
+# One status query for the headline and the grid: the grid's retailers are in the headline's
+# scope (every retailer, or the chosen ones), so its cells are a subset of those rows.
+scope_statuses = story.headline_statuses(
+    view, brand_ids=brand_ids, chosen_retailers=chosen_retailers
+)
 with headline_slot:
     story.show_headline(
-        view, compare=compare, brand_ids=brand_ids, chosen_retailers=chosen_retailers
+        view,
+        compare=compare,
+        brand_ids=brand_ids,
+        chosen_retailers=chosen_retailers,
+        statuses=scope_statuses,
     )
     follow.follow_link("all", None, "every change")
 
-statuses = view.query(
-    "status_grid",
-    as_of=view.as_of,
-    retailers=tuple(retailer_ids),
-    brands=tuple(brand_ids),
-    stale_after=view.stale_after,
-    any_claim=view.any_claim,
-)
+statuses = scope_statuses[scope_statuses["retailer_id"].isin(retailer_ids)]
 
 subset = (
     charts.heatmap_subset_text(

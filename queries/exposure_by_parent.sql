@@ -22,8 +22,8 @@ with
 
 segments as (
     select
-        retailer_id, brand_id, status, sold, seg_from, seg_to, since, disputed, source_url,
-        name_rank
+        rowid as seg_row, retailer_id, brand_id, status, sold, seg_from, seg_to, since,
+        disputed, source_url, name_rank
     from status_segments
 ),
 
@@ -50,9 +50,9 @@ company_names as (
     select company_id, name as company_name from companies
 ),
 
-sold_pairs as (
+sold_pairs as not materialized (
     select
-        retailer_id, brand_id, status, since, disputed, source_url, name_rank,
+        seg_row, retailer_id, brand_id, status, since, disputed, source_url, name_rank,
         seg_from as last_evidence_on,
         $as_of::date - seg_from > $stale_after as stale
     from segments
@@ -105,16 +105,16 @@ designations_on_date as (
     group by company_id, list
 ),
 
-final as (
+-- Every exposed pair's row, narrow but for source_url (inlined where used: a page reads the
+-- narrow columns only).
+exposed as not materialized (
     select
         p.company_id,
         p.company_name,
         d.list,
         d.designated_on,
         s.brand_id,
-        b.brand_name,
         s.retailer_id,
-        r.retailer_name,
         s.status,
         s.since,
         s.last_evidence_on,
@@ -125,16 +125,59 @@ final as (
         p.ownership_contested,
         p.contested_parents,
         s.source_url,
+        s.seg_row,
         s.name_rank
     from sold_pairs as s
     join parents as p using (brand_id)
     join designations_on_date as d using (company_id)
-    left join brand_names as b on b.brand_id = s.brand_id
-    left join retailer_names as r on r.retailer_id = s.retailer_id
+),
+
+-- A page (the Overview's table, $max_rows set): the top rows of ~800k are found on the narrow
+-- columns (name_rank orders retailer name, brand name, ids: precomputed at publish), then
+-- each one's source is fetched by its segment's rowid. Every row (a download, $max_rows
+-- NULL): one pass, the source read with the rest. DuckDB drops the branch that is empty
+-- once $max_rows is bound.
+page as (
+    select * exclude (source_url)
+    from exposed
+    order by company_name, company_id, name_rank, list
+    limit $max_rows
+),
+
+pair_rows as (
+    select g.*, w.source_url
+    from page as g
+    join (select rowid as seg_row, source_url from status_segments) as w using (seg_row)
+    where $max_rows is not null
+    union all by name
+    select * from exposed where $max_rows is null
+),
+
+final as (
+    select
+        g.company_id,
+        g.company_name,
+        g.list,
+        g.designated_on,
+        g.brand_id,
+        b.brand_name,
+        g.retailer_id,
+        r.retailer_name,
+        g.status,
+        g.since,
+        g.last_evidence_on,
+        g.stale,
+        g.disputed,
+        g.ownership_confidence,
+        g.ownership_source_url,
+        g.ownership_contested,
+        g.contested_parents,
+        g.source_url,
+        g.name_rank
+    from pair_rows as g
+    left join brand_names as b on b.brand_id = g.brand_id
+    left join retailer_names as r on r.retailer_id = g.retailer_id
 )
 
--- name_rank orders retailer name, brand name, ids (precomputed at publish): the top rows of
--- ~800k joined ones are found on one integer rather than two strings.
 select * exclude (name_rank) from final
 order by company_name, company_id, name_rank, list
-limit $max_rows

@@ -136,9 +136,9 @@ kept_brands as (
 -- name_rank is the order of retailer_name, brand_name, retailer_id, brand_id, precomputed at
 -- publish: a top-N on one integer, which DuckDB pushes into the scan as a filter, so the wide
 -- evidence columns are read for the rows kept only.
-pair_status as (
-    select *
-    from segments
+page as (
+    select rowid as seg_row, name_rank
+    from status_segments
     where seg_from <= $as_of::date
       and (seg_to is null or seg_to > $as_of::date)
       and ($retailers is null or list_contains($retailers, retailer_id))
@@ -151,6 +151,15 @@ pair_status as (
     order by name_rank
     limit $max_rows
     offset coalesce($skip_rows, 0)
+),
+
+pair_status as (
+    select
+        retailer_id, brand_id, status, seg_from, seg_to, since, disputed, obs_id,
+        source_url, source_kind, confidence, reported_on, channel, quote, note, archive_url,
+        name_rank
+    from status_segments
+    semi join page on status_segments.rowid = page.seg_row
 ),
 
 final as (

@@ -18,6 +18,8 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+import pandas as pd
+
 from shelfwatch import vocab
 
 K = TypeVar("K", bound=Hashable)
@@ -86,6 +88,31 @@ def _grouped(by_retailer: Mapping[str, K], names: Mapping[str, str]) -> list[tup
     return sorted(groups.items(), key=lambda item: -len(item[1]))  # stable: names break ties
 
 
+def _frame(rows: pd.DataFrame | Sequence[Mapping[str, object]], columns) -> pd.DataFrame:
+    """``rows`` as a frame with at least ``columns`` (a missing one is empty)."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    missing = [c for c in columns if c not in frame.columns]
+    return frame.assign(**dict.fromkeys(missing)) if missing else frame
+
+
+def _flag(column: pd.Series) -> pd.Series:
+    """A yes/no column as booleans, a missing value as no."""
+    return column.fillna(False).astype(bool)
+
+
+def _brands_by_retailer(rows: pd.DataFrame) -> dict[str, set[str]]:
+    """Retailer id -> the set of brand ids of ``rows``."""
+    found: dict[str, set[str]] = {}
+    # Plain lists: pandas' groupby builds a Series per group, 20× slower for 2,000 retailers.
+    for retailer, brand in zip(_texts(rows["retailer_id"]), _texts(rows["brand_id"]), strict=True):
+        found.setdefault(retailer, set()).add(brand)
+    return found
+
+
+def _texts(column: pd.Series) -> list[str]:
+    return [str(value) for value in column.to_numpy(dtype=object)]
+
+
 def build(
     *,
     as_of: dt.date,
@@ -94,24 +121,28 @@ def build(
     retailer_names: Mapping[str, str],
     retailers_in_scope: int,
     scope: str,
-    statuses: Sequence[Mapping[str, object]],
-    changes: Sequence[Mapping[str, object]],
+    statuses: pd.DataFrame | Sequence[Mapping[str, object]],
+    changes: pd.DataFrame | Sequence[Mapping[str, object]],
     stale_after: int,
 ) -> Headline:
     """The headline for ``brands`` (id, name) on ``as_of``.
 
     ``statuses`` are ``status_as_of`` rows of those brands (the retailers in scope only),
     ``changes`` the ``changes_between`` rows from ``compare`` to ``as_of``; ``scope`` names the
-    retailers counted ("tracked", or "chosen" under a retailer filter)."""
+    retailers counted ("tracked", or "chosen" under a retailer filter). Both come as frames (or
+    rows, turned into one): every retailer of 25 brands is 45k rows at 10M observations, read
+    column by column here rather than row by row."""
+    statuses = _frame(statuses, STATUS_COLUMNS)
+    changes = _frame(changes, CHANGE_COLUMNS)
     brand_names = {b: name or b for b, name in brands}  # an empty name shows the id
     day = day_text(as_of)
-    observed = {row["brand_id"] for row in statuses}
+    observed = set(_texts(statuses["brand_id"]))
     with_data = [b for b, _ in brands if b in observed]
     shown = [brand_names[b] for b in with_data]
     all_names = [brand_names[b] for b, _ in brands]
     if not brands:
         return Headline("There are no brands in this data version yet.", (), 0)
-    if not statuses:
+    if statuses.empty:
         return Headline(
             f"As of {day}, there is no data on {names_text(all_names, 'or', 'other brands')} "
             f"at any of the {retailers_in_scope:,} {scope} retailers: no source up to this "
@@ -120,14 +151,9 @@ def build(
             0,
         )
 
-    sold: dict[str, set[str]] = {}
-    exiting: dict[str, set[str]] = {}
-    for row in statuses:
-        status = vocab.STATUS_BY_NAME.get(str(row["status"]))
-        if status is not None and status.sold:
-            sold.setdefault(str(row["retailer_id"]), set()).add(str(row["brand_id"]))
-            if status.name == "exiting":
-                exiting.setdefault(str(row["retailer_id"]), set()).add(str(row["brand_id"]))
+    is_sold = statuses["status"].isin(vocab.SOLD)
+    sold = _brands_by_retailer(statuses[is_sold])
+    exiting = _brands_by_retailer(statuses[statuses["status"] == "exiting"])
     one_brand = len(with_data) == 1
     brand_phrase = names_text(shown, "or", "other brands")
     if sold:
@@ -154,27 +180,21 @@ def build(
             f"the comparison date, {day_text(compare)}, is after this date, so no change is counted"
         )
 
-    confidence = _confidence_text([*statuses, *changes])
+    confidence = _confidence_text([statuses["confidence"], changes["confidence"]])
     if confidence:
         parts.append(f"on evidence of {confidence} confidence")
-    stale = [
-        row
-        for row in statuses
-        if row.get("stale")
-        and str(row["retailer_id"]) in sold
-        and vocab.STATUS_BY_NAME[str(row["status"])].sold
-    ]
+    stale = int((_flag(statuses["stale"]) & is_sold).sum())
     if stale:
         pairs = sum(len(v) for v in sold.values())
-        verb = "rests" if len(stale) == 1 else "rest"
+        verb = "rests" if stale == 1 else "rest"
         share = (
             f"all {pairs:,} sold pairs rest"
-            if len(stale) == pairs
-            else f"{len(stale):,} of the {pairs:,} sold pairs {verb}"
+            if stale == pairs
+            else f"{stale:,} of the {pairs:,} sold pairs {verb}"
         )
         parts.append(f"{share} on evidence over {stale_after:,} days old")
-    disputed = [row for row in statuses if row.get("disputed")]
-    if disputed:
+    disputed = statuses[_flag(statuses["disputed"])]
+    if not disputed.empty:
         parts.append(_disputed_text(disputed, brand_names, retailer_names))
     listed = _listed_parents_text(statuses, with_data, brand_names)
     if listed:
@@ -268,14 +288,23 @@ def change_phrase(from_status: object, to_status: str) -> str:
 
 
 def _changes_text(changes, with_data, brand_names, retailer_names) -> tuple[str, int]:
-    by_kind: dict[str, dict[str, set[str]]] = {"stopped": {}, "exit": {}, "relisted": {}}
-    counted = 0
-    for change in changes:
-        kind = _kind_of(change)
-        if kind is None:
-            continue
-        counted += 1
-        by_kind[kind].setdefault(str(change["retailer_id"]), set()).add(str(change["brand_id"]))
+    # The kind of each distinct (from, to) transition, then the rows of each kind.
+    steps = changes[["from_status", "to_status"]].astype(object)
+    steps = steps.where(steps.notna(), None)  # NaN and NA as None: one dict key each
+    kinds = {
+        (before, after): _kind_of({"from_status": before, "to_status": after})
+        for before, after in set(zip(steps["from_status"], steps["to_status"], strict=True))
+    }
+    kind_of_row = pd.Series(
+        [kinds[pair] for pair in zip(steps["from_status"], steps["to_status"], strict=True)],
+        index=changes.index,
+        dtype=object,
+    )
+    by_kind = {
+        kind: _brands_by_retailer(changes[kind_of_row == kind])
+        for kind in ("stopped", "exit", "relisted")
+    }
+    counted = int(kind_of_row.notna().sum())
     in_scope = [brand_names[b] for b in with_data]
 
     def clauses(kind: str, verb_one: str, verb_many: str, suffix: str = "") -> list[str]:
@@ -318,8 +347,8 @@ def _changes_text(changes, with_data, brand_names, retailer_names) -> tuple[str,
     return names_text(parts), counted
 
 
-def _confidence_text(rows: Iterable[Mapping[str, object]]) -> str:
-    seen = {str(row["confidence"]) for row in rows if row.get("confidence") in _CONFIDENCE_ORDER}
+def _confidence_text(columns: Iterable[pd.Series]) -> str:
+    seen = {str(c) for col in columns for c in col.dropna().unique() if c in _CONFIDENCE_ORDER}
     if not seen:
         return ""
     ordered = sorted(seen, key=_CONFIDENCE_ORDER.__getitem__)
@@ -330,16 +359,15 @@ def _disputed_text(disputed, brand_names, retailer_names) -> str:
     if len(disputed) > 2:
         return f"{len(disputed):,} of these statuses are disputed"
     pairs = [
-        f"{retailer_names.get(str(row['retailer_id']), row['retailer_id'])}'s "
-        f"{brand_names.get(str(row['brand_id']), row['brand_id'])}"
-        for row in disputed
+        f"{retailer_names.get(str(retailer), retailer)}'s {brand_names.get(str(brand), brand)}"
+        for retailer, brand in zip(disputed["retailer_id"], disputed["brand_id"], strict=True)
     ]
     return f"{names_text(pairs)} status{'es are' if len(pairs) > 1 else ' is'} disputed"
 
 
 def _listed_parents_text(statuses, with_data, brand_names) -> str:
     """Which brands' parents (by the ownership rule the rows were read with) are listed."""
-    listed = {str(row["brand_id"]) for row in statuses if row.get("lists")}
+    listed = set(_texts(statuses.loc[statuses["lists"].fillna("") != "", "brand_id"]))
     if not listed:
         return ""
     if len(with_data) > 1 and listed >= set(with_data):

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import pandas as pd
 import streamlit as st
 
 from shelfwatch import charts, featured, headline, site, tables, urlstate, vocab
@@ -57,17 +58,27 @@ CARD_LISTS: dict[str, CardList] = {
 }
 
 
+def headline_statuses(
+    view: context.View, *, brand_ids: Sequence[str], chosen_retailers: Sequence[str]
+) -> pd.DataFrame:
+    """The narrow status rows (``status_grid``, no evidence text) the headline reads: every
+    retailer in scope (the chosen ones, else all) of the grid's brands. The grid's cells are
+    a subset of these rows (its retailers are in scope), so the page takes them from here."""
+    scope = view.filters().replace(retailers=tuple(chosen_retailers), brands=tuple(brand_ids))
+    return view.query("status_grid", **scope.query_params("status_grid"))
+
+
 def show_headline(
     view: context.View,
     *,
     compare: dt.date,
     brand_ids: Sequence[str],
     chosen_retailers: Sequence[str],
+    statuses: pd.DataFrame,
 ) -> headline.Headline:
-    """The sentence for the grid's brands (and chosen retailers), with links to its rows."""
+    """The sentence for the grid's brands (and chosen retailers), with links to its rows;
+    ``statuses``: :func:`headline_statuses` of the same brands and retailers."""
     scope = view.filters().replace(retailers=tuple(chosen_retailers), brands=tuple(brand_ids))
-    # The narrow status rows (no evidence text): every retailer of the grid's brands.
-    statuses = view.query("status_grid", **scope.query_params("status_grid"))
     window = scope.replace(start=compare, end=view.as_of)
     changes = (
         view.query("changes_between", **window.query_params("changes_between"))
@@ -85,9 +96,8 @@ def show_headline(
         retailer_names=view.retailer_names,
         retailers_in_scope=len(chosen_retailers) or len(view.retailer_names),
         scope="chosen" if chosen_retailers else "tracked",
-        # Only the columns the sentence reads: records of every column cost 10× more at scale.
-        statuses=tables.records(statuses, headline.STATUS_COLUMNS),
-        changes=[] if changes is None else tables.records(changes, headline.CHANGE_COLUMNS),
+        statuses=statuses,
+        changes=() if changes is None else changes,
         stale_after=view.stale_after,
     )
     with st.container(border=True, key="headline"):
