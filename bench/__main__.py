@@ -79,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         "options": vars(options),
         "scales": {},
         "mismatches": [],
+        # The 100M targets, when this run has no 100m scale (python -m bench.build_growth).
+        "build_growth": report.latest_growth(datasets.REPO / "bench" / "results"),
     }
     for scale in args.scales:
         scale_result = harness.run_scale(scale, options, say=lambda m: print(m, flush=True))

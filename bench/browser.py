@@ -35,6 +35,7 @@ import datetime as dt
 import os
 import re
 import time
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
@@ -404,14 +405,36 @@ def has_date_field(page) -> bool:
     return page.get_by_role("spinbutton", name=f"year, {DATE_LABEL}").count() > 0
 
 
+def returning_query(query: str, day: dt.date) -> str:
+    """``query`` with its as-of date set to ``day`` (a date the server has not shown yet)."""
+    pairs = [(k, v) for k, v in urllib.parse.parse_qsl(query) if k != "as_of"]
+    return urllib.parse.urlencode([("as_of", day.isoformat()), *pairs])
+
+
+def _first_render(page, url: str, page_path: str) -> float:
+    """Open ``url`` in ``page`` and wait for its first run: seconds since navigation start."""
+    page.add_init_script(_OBSERVER)
+    page.goto(url, timeout=TIMEOUT_MS)
+    # A direct link's first run reruns under app.py's navigation, and on a busy machine that
+    # run may start well after the first ends: a longer settle.
+    _wait_for_run(page, FIRST_SETTLE_S)
+    _check_page(page, page_path)  # waits for the page's heading
+    return _wait_for_run(page) / 1000.0  # ms since navigation start
+
+
 def measure_browser(
     store_dir: Path,
     dates: list[dt.date],
     log_path: Path,
     page_path: str = "overview",
     query: str = "",
+    returning_date: dt.date | None = None,
 ) -> dict[str, object]:
-    """One page on a server of its own: start, first render, the date changes, CPU, memory."""
+    """One page on a server of its own: start, first render, the date changes, CPU, memory.
+
+    Then, with ``returning_date``, the first render a returning reader sees: a new tab of the
+    same browser (its HTTP and code caches warm: Streamlit's JavaScript is not fetched and
+    compiled again), a new session on the running server, at a date it has not shown."""
     from playwright.sync_api import sync_playwright
 
     url_tail = f"/{page_path}" + (f"?{query}" if query else "")
@@ -424,15 +447,11 @@ def measure_browser(
         with sync_playwright() as pw:
             browser = harness.launch_chromium(pw)
             try:
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                page.add_init_script(_OBSERVER)
+                # One context: the returning reader's tab below shares its caches.
+                context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                page = context.new_page()
                 clock = CpuClock(server.pid)
-                page.goto(f"{base}{url_tail}", timeout=TIMEOUT_MS)
-                # A direct link's first run reruns under app.py's navigation, and on a busy
-                # machine that run may start well after the first ends: a longer settle.
-                _wait_for_run(page, FIRST_SETTLE_S)
-                _check_page(page, page_path)  # waits for the page's heading
-                first_render = _wait_for_run(page) / 1000.0  # ms since navigation start
+                first_render = _first_render(page, f"{base}{url_tail}", page_path)
                 first_cpu = clock.lap()
                 date_field = has_date_field(page)
                 changes, cpu, typing, attempts, unseen = [], [], [], [], 0
@@ -445,6 +464,18 @@ def measure_browser(
                     attempts.append(tries)
                     unseen += hidden
                     cpu.append(clock.lap())
+                returning: dict[str, object] = {}
+                if returning_date is not None:
+                    page.close()
+                    clock.lap()
+                    again = f"/{page_path}?{returning_query(query, returning_date)}"
+                    returning = {
+                        "returning_first_render_s": _first_render(
+                            context.new_page(), f"{base}{again}", page_path
+                        ),
+                        "returning_first_render_cpu": clock.lap(),
+                        "returning_url": again,
+                    }
                 browser_memory = chromium_memory(server.pid)
             finally:
                 browser.close()
@@ -457,6 +488,7 @@ def measure_browser(
         "first_render_cpu": first_cpu,
         "date_field": date_field,
         "date_changes": len(changes),
+        **returning,
         **memory,
         **browser_memory,
     }

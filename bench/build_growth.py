@@ -29,6 +29,7 @@ import os
 import re
 import shlex
 import shutil
+import subprocess
 import sys
 import threading
 import traceback
@@ -169,6 +170,37 @@ def run_scale(scale: datasets.Scale, root: Path, keep_store: bool, say=print) ->
         shutil.rmtree(dataset.store_dir, ignore_errors=True)
         result["store"] = None
     return result
+
+
+# Dates each page's AppTest rerun is timed at (the bench data runs to mid 2026 at every scale):
+# a few distinct as-of dates, each a miss of every date-dependent query.
+APPTEST_DATES = ("2026-05-30", "2026-05-13", "2026-04-26")
+APPTEST_WARM_RUNS = 2
+APPTEST_RERUN_S = 2.0  # the issue's "every page's AppTest rerun at 100M <= 2 s" (median)
+
+
+def run_apptest(store_dir: Path, scale_name: str, say=print) -> dict[str, object]:
+    """Every page's AppTest rerun on a built store (``python -m bench.pages`` in a child, so
+    its memory is its own): cold, warm, and after each of APPTEST_DATES."""
+    out = store_dir.parent / "growth-apptest.json"
+    command = [
+        sys.executable,
+        "-m",
+        "bench.pages",
+        "--store",
+        str(store_dir),
+        "--warm-runs",
+        str(APPTEST_WARM_RUNS),
+        "--dates",
+        ",".join(APPTEST_DATES),
+        "--out",
+        str(out),
+    ]
+    say(f"[{scale_name}] timing every page through AppTest …")
+    done = subprocess.run(command, cwd=datasets.REPO, capture_output=True, text=True)
+    if done.returncode != 0:
+        return {"error": f"bench.pages failed ({done.returncode}): {done.stderr[-2000:]}"}
+    return json.loads(out.read_text(encoding="utf-8"))
 
 
 # --- analysis -----------------------------------------------------------------------------------
@@ -328,6 +360,31 @@ def target(scales: dict[str, dict]) -> dict[str, object]:
 # --- report -------------------------------------------------------------------------------------
 
 
+def apptest_target(scales: dict[str, dict]) -> dict[str, object]:
+    """Every page's AppTest rerun after a date change at 100M: the slowest page's median."""
+    name = f"Every page's AppTest rerun after a date change at 100M ≤ {APPTEST_RERUN_S:.0f} s"
+    pages = _page_changes(scales.get(TARGET_SCALE, {}))
+    if not pages:
+        return {"name": name, "measured": "–", "status": "not measured"}
+    page, worst = max(pages.items(), key=lambda kv: kv[1])
+    return {
+        "name": name,
+        "measured": f"slowest {page} {worst:.2f} s (median of {len(APPTEST_DATES)} dates)",
+        "status": "pass" if worst <= APPTEST_RERUN_S else "MISS",
+    }
+
+
+def _page_changes(result: dict[str, object]) -> dict[str, float]:
+    app = result.get("apptest")
+    pages = app.get("pages") if isinstance(app, dict) else None
+    found = {}
+    for page, figures in (pages or {}).items():
+        median = (figures.get("date_change") or {}).get("median_s")
+        if median is not None:
+            found[page] = float(median)
+    return found
+
+
 def _load(values: Any) -> str:
     return "–" if not values else ", ".join(f"{x:.2f}" for x in values)
 
@@ -398,6 +455,34 @@ def markdown(results: dict[str, Any]) -> str:
             peak = max(int(p["peak_rss_bytes"]) for p in found)
             cells.append(f"{seconds:.1f} ({peak / GIB:.1f} GiB)")
         out.append(f"| {name} | " + " | ".join(cells) + " |")
+    timed = [(name, r) for name, r in rows if isinstance(r.get("apptest"), dict)]
+    if timed:
+        pages = sorted({p for _, r in timed for p in (r["apptest"].get("pages") or {})})
+        out += [
+            "",
+            "Every page through AppTest on the built store (`python -m bench.pages`, its own "
+            f"process): median rerun after a date change ({', '.join(APPTEST_DATES)}), "
+            "seconds; cold (caches cleared) in brackets:",
+            "",
+            "| scale | "
+            + " | ".join(p.removeprefix("pages/").removesuffix(".py") for p in pages)
+            + " | peak RSS |",
+            "|---|" + "---:|" * (len(pages) + 1),
+        ]
+        for name, r in timed:
+            app = r["apptest"]
+            if "error" in app:
+                out.append(f"| {name} | failed: {app['error'][:300]} |")
+                continue
+            cells = []
+            for page in pages:
+                figures = (app.get("pages") or {}).get(page) or {}
+                change = (figures.get("date_change") or {}).get("median_s")
+                cold = figures.get("cold_s")
+                cells.append(f"{_num(change, '.2f')} ({_num(cold, '.1f')})" if figures else "–")
+            out.append(
+                f"| {name} | " + " | ".join(cells) + f" | {app['peak_rss_bytes'] / GIB:.2f} GiB |"
+            )
     out += ["", "## Growth", ""]
     out += [f"- {line}" for line in linearity(scales)] or ["- fewer than two scales measured"]
     t = target(scales)
@@ -408,6 +493,7 @@ def markdown(results: dict[str, Any]) -> str:
         "| target | measured | status |",
         "|---|---|---|",
         f"| {t['name']} | {t['measured']} | {t['status']} |",
+        *[f"| {a['name']} | {a['measured']} | {a['status']} |" for a in [apptest_target(scales)]],
         "",
         f"Machine: {box.get('cpus')} CPUs ({box.get('cpu_model')}), "
         f"{box.get('memory_bytes', 0) / GIB:.0f} GiB RAM, "
@@ -448,6 +534,18 @@ def main(argv: list[str] | None = None) -> int:
         help=f"keep each scale's {STORE_NAME} once measured (default: removed, CSVs kept)",
     )
     parser.add_argument(
+        "--apptest",
+        action="store_true",
+        help="also time every page through AppTest on each built store (before it is removed)",
+    )
+    parser.add_argument(
+        "--apptest-only",
+        type=Path,
+        metavar="JSON",
+        help="no builds: time every page through AppTest on the stores an earlier run kept "
+        "(--keep-stores), adding the figures to that run's JSON and report (into --out)",
+    )
+    parser.add_argument(
         "--from-json",
         type=Path,
         help="only write the report again from an earlier run's JSON (into --out)",
@@ -457,6 +555,19 @@ def main(argv: list[str] | None = None) -> int:
         earlier = json.loads(args.from_json.read_text(encoding="utf-8"))
         json_path, md_path = write(earlier, args.out)
         print(f"wrote {md_path} and {json_path}")
+        return 0
+    if args.apptest_only:
+        earlier = json.loads(args.apptest_only.read_text(encoding="utf-8"))
+        for scale in args.scales:
+            kept = (earlier["scales"].get(scale.name) or {}).get("store")
+            if not kept or not Path(kept).is_dir():
+                print(f"[{scale.name}] no kept store in {args.apptest_only}: skipped")
+                continue
+            earlier["scales"][scale.name]["apptest"] = run_apptest(
+                Path(kept), scale.name, say=lambda m: print(m, flush=True)
+            )
+            json_path, md_path = write(earlier, args.out)
+            print(f"wrote {md_path} and {json_path}", flush=True)
         return 0
     results: dict[str, Any] = {
         "date": dt.date.today().isoformat(),
@@ -468,9 +579,13 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     for scale in args.scales:
         try:
-            result = run_scale(
-                scale, args.root, args.keep_stores, say=lambda m: print(m, flush=True)
-            )
+            say = lambda m: print(m, flush=True)  # noqa: E731
+            result = run_scale(scale, args.root, args.keep_stores or args.apptest, say=say)
+            if args.apptest and result.get("store"):
+                result["apptest"] = run_apptest(Path(result["store"]), scale.name, say=say)
+                if not args.keep_stores:
+                    shutil.rmtree(result["store"], ignore_errors=True)
+                    result["store"] = None
         except Exception as exc:  # recorded; the smaller scales' figures are kept
             failed = True
             result = {

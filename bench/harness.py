@@ -263,6 +263,8 @@ def run_browser(
     from bench.browser import measure_browser
 
     dates = browser_dates(w, options.browser_changes)
+    # The returning reader's date: the next one back, never shown by the changes before it.
+    returning = browser_dates(w, options.browser_changes + 1)[-1]
     out: dict[str, object] = {
         "changes": options.browser_changes,
         "dates": [d.isoformat() for d in dates],
@@ -273,7 +275,12 @@ def run_browser(
         started = time.perf_counter()
         try:
             out["pages"][page] = measure_browser(
-                store_dir, dates, store_dir.parent / f"streamlit-{page}.log", page, query
+                store_dir,
+                dates,
+                store_dir.parent / f"streamlit-{page}.log",
+                page,
+                query,
+                returning_date=returning,
             )
         except Exception as exc:  # reported per page; the other pages still run
             out["pages"][page] = {

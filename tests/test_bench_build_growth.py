@@ -96,3 +96,36 @@ def test_duckdb_size_strings():
     assert build_growth.limit_bytes("768MB") == 768 * 10**6
     assert build_growth.limit_bytes("3.5GiB") == int(3.5 * 2**30)
     assert build_growth.limit_bytes("lots") is None
+
+
+def test_the_apptest_figures_are_tabled_and_judged_at_100m():
+    def pages(change: float) -> dict:
+        return {
+            "peak_rss_bytes": 2 * GIB,
+            "pages": {
+                "pages/overview.py": {"cold_s": 9.0, "date_change": {"median_s": change}},
+                "pages/explore.py": {"cold_s": 3.0, "date_change": {"median_s": 0.4}},
+            },
+        }
+
+    scales = {
+        "10m": _result("10m", 10, 150.0, 2.6, apptest=pages(0.8)),
+        "100m": _result("100m", 100, 1800.0, 4.6, apptest=pages(2.4)),
+    }
+    verdict = build_growth.apptest_target(scales)
+    assert verdict["status"] == "MISS"
+    assert verdict["measured"].startswith("slowest pages/overview.py 2.40 s")
+    scales["100m"]["apptest"] = pages(1.9)
+    assert build_growth.apptest_target(scales)["status"] == "pass"
+    assert build_growth.apptest_target({"10m": scales["10m"]})["status"] == "not measured"
+    results = {
+        "date": "2026-12-03",
+        "command": "python -m bench.build_growth --apptest",
+        "memory_limit": "4GB",
+        "machine": {"cpus": 2, "git_commit": "abc"},
+        "scales": scales,
+    }
+    text = build_growth.markdown(results)
+    assert "| scale | explore | overview | peak RSS |" in text
+    assert "| 100m | 0.40 (3.0) | 1.90 (9.0) | 2.00 GiB |" in text
+    assert "AppTest rerun after a date change at 100M ≤ 2 s | slowest" in text

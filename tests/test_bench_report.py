@@ -7,6 +7,7 @@ Synthetic results only (no store, no browser): fast, in `make test`.
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -52,6 +53,8 @@ def _browser_page(name: str, p50: float, p95: float, first: float, rss_gib: floa
         "server_start_s": 1.5,
         "cold_first_render_s": first,
         "first_render_cpu": {**cpu, "server_cpu_s": 1.2},
+        "returning_first_render_s": first / 2,
+        "returning_first_render_cpu": cpu,
         "date_field": True,
         "date_changes": 20,
         "date_change": _summary(p50, p95),
@@ -160,7 +163,7 @@ def test_every_target_passes_on_good_figures():
     verdicts = report.targets(_scale())
     judged = {t.name: t.status for t in verdicts if "100M" not in t.name}
     assert set(judged.values()) == {"pass"}, judged
-    assert len(judged) == 8  # 3 browser, 2 listing vs scan, 2 references, AppTest
+    assert len(judged) == 9  # 4 browser, 2 listing vs scan, 2 references, AppTest
     assert not any(t.why for t in verdicts)
     change = _find(verdicts, "date change → re-rendered")
     assert change.goal == "≤ 500 ms"
@@ -305,7 +308,9 @@ def test_markdown_has_the_per_page_tables_and_the_missed_targets():
     assert "### Missed targets" in text
     assert "- **Browser, every page: as-of date change → re-rendered, p95**: Over the limit" in text
     assert text.count(report.LEAD_PLACEHOLDER) == 1
-    assert "| `/explore?as_of=2026-06-16` | 1,500 ms | 1,000 ms | 600 ms | 900 ms |" in text
+    assert (
+        "| `/explore?as_of=2026-06-16` | 1,500 ms | 1,000 ms | 500 ms | 600 ms | 900 ms |" in text
+    )
     # CPU per change: wall, server, server max, Chromium, renderers, browser process, Chromium
     # max, Chromium while typing, first render.
     assert (
@@ -356,3 +361,43 @@ def test_a_page_past_the_listings_end_says_so():
     scale["queries"]["status_as_of[explore page 300]"]["rows"] = 0
     deep = _find(report.targets(scale), "Explore's page 300")
     assert "past the listing's end at this scale: status_as_of has 833,237 rows" in deep.measured
+
+
+def test_the_100m_targets_come_from_the_newest_build_growth_run(tmp_path):
+    """A run without a 100m scale judges the 100M targets on the newest build-growth results,
+    and says which file (and commit) the figures come from."""
+    assert report.latest_growth(tmp_path) is None
+    pages = {f"pages/{p}.py": _apptest_page(9.0, 0.5, 1.5) for p in ("overview", "explore")}
+    pages["pages/explore.py"]["date_change"]["median_s"] = 2.5
+    for day, rss in (("2026-12-01", 12 * 2**30), ("2026-12-03", 5 * 2**30)):
+        (tmp_path / f"{day}-build-growth.json").write_text(
+            json.dumps(
+                {
+                    "date": day,
+                    "machine": {"git_commit": "abc1234"},
+                    "scales": {
+                        "10m": {"peak_rss_bytes": 2**30, "seconds": 100.0},
+                        "100m": {
+                            "peak_rss_bytes": rss,
+                            "seconds": 1800.0,
+                            "apptest": {"peak_rss_bytes": 2**30, "pages": pages},
+                            "phases": [{"phase": "inputs"}],
+                        },
+                    },
+                }
+            ),
+            encoding="utf-8",
+        )
+    growth = report.latest_growth(tmp_path)
+    assert growth["file"] == "bench/results/2026-12-03-build-growth.json"
+    assert "phases" not in growth["scales"]["100m"]  # only what the targets read
+    verdicts = report.targets(_scale(), None, growth)
+    build = _find(verdicts, "Build of 100M")
+    assert build.status == "pass"
+    assert build.measured.startswith("5.00 GiB")
+    assert "from bench/results/2026-12-03-build-growth.json (2026-12-03, commit abc1234)" in (
+        build.measured
+    )
+    apptest = _find(verdicts, "at 100M")
+    assert apptest.status == "MISS"
+    assert "slowest pages/explore.py 2,500 ms" in apptest.measured
