@@ -16,11 +16,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
-
-import pandas as pd
+from typing import TYPE_CHECKING, TypeVar
 
 from shelfwatch import vocab
+
+if TYPE_CHECKING:  # pandas is imported where a frame is made: the CLI's streamed exports
+    import pandas as pd  # import this module for its date and phrase helpers, never pandas
 
 K = TypeVar("K", bound=Hashable)
 NAMED = 4  # retailers or brands named in a list before "and N others"
@@ -90,6 +91,8 @@ def _grouped(by_retailer: Mapping[str, K], names: Mapping[str, str]) -> list[tup
 
 def _frame(rows: pd.DataFrame | Sequence[Mapping[str, object]], columns) -> pd.DataFrame:
     """``rows`` as a frame with at least ``columns`` (a missing one is empty)."""
+    import pandas as pd
+
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     missing = [c for c in columns if c not in frame.columns]
     return frame.assign(**dict.fromkeys(missing)) if missing else frame
@@ -295,16 +298,14 @@ def _changes_text(changes, with_data, brand_names, retailer_names) -> tuple[str,
         (before, after): _kind_of({"from_status": before, "to_status": after})
         for before, after in set(zip(steps["from_status"], steps["to_status"], strict=True))
     }
-    kind_of_row = pd.Series(
-        [kinds[pair] for pair in zip(steps["from_status"], steps["to_status"], strict=True)],
-        index=changes.index,
-        dtype=object,
-    )
+    kind_of_row = [
+        kinds[pair] for pair in zip(steps["from_status"], steps["to_status"], strict=True)
+    ]
     by_kind = {
-        kind: _brands_by_retailer(changes[kind_of_row == kind])
+        kind: _brands_by_retailer(changes.loc[[k == kind for k in kind_of_row]])
         for kind in ("stopped", "exit", "relisted")
     }
-    counted = int(kind_of_row.notna().sum())
+    counted = sum(k is not None for k in kind_of_row)
     in_scope = [brand_names[b] for b in with_data]
 
     def clauses(kind: str, verb_one: str, verb_many: str, suffix: str = "") -> list[str]:
