@@ -151,10 +151,25 @@ def sign_in(page, base: str, user: User) -> None:
 def sign_out(page, base: str) -> None:
     """The sidebar's "Sign out", the provider's end-session page (the mock asks to confirm),
     then back on the app's Overview."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     from bench.app_driver import wait_idle
 
-    page.locator(SIDEBAR).get_by_role("button", name="Sign out").click()
-    page.get_by_role("button", name="End session").click()
+    wait_idle(page)
+    sign_out_button = page.locator(SIDEBAR).get_by_role("button", name="Sign out")
+    end_session = page.get_by_role("button", name="End session")
+    for attempt in range(3):
+        sign_out_button.click()
+        try:
+            end_session.wait_for(timeout=30_000)
+            break
+        except PlaywrightTimeout:
+            # On a loaded machine a click that lands while the sidebar re-renders is lost:
+            # click again while the app still shows the button (not once it has navigated).
+            if attempt == 2 or not page.url.startswith(base) or not sign_out_button.count():
+                raise
+            wait_idle(page)
+    end_session.click()
     page.wait_for_url(re.compile(re.escape(base) + r"/overview"))
     wait_idle(page)
 
