@@ -29,14 +29,13 @@ import os
 import re
 import shlex
 import shutil
-import subprocess
 import sys
 import threading
 import traceback
 from pathlib import Path
 from typing import Any
 
-from bench import datasets
+from bench import datasets, harness
 from bench.timing import load_average, machine
 from shelfwatch import store
 
@@ -180,27 +179,15 @@ APPTEST_RERUN_S = 2.0  # the issue's "every page's AppTest rerun at 100M <= 2 s"
 
 
 def run_apptest(store_dir: Path, scale_name: str, say=print) -> dict[str, object]:
-    """Every page's AppTest rerun on a built store (``python -m bench.pages`` in a child, so
-    its memory is its own): cold, warm, and after each of APPTEST_DATES."""
-    out = store_dir.parent / "growth-apptest.json"
-    command = [
-        sys.executable,
-        "-m",
-        "bench.pages",
-        "--store",
-        str(store_dir),
-        "--warm-runs",
-        str(APPTEST_WARM_RUNS),
-        "--dates",
-        ",".join(APPTEST_DATES),
-        "--out",
-        str(out),
-    ]
+    """Every page's AppTest rerun on a built store (``harness.run_apptest``: bench.pages in a
+    child, so its memory is its own): cold, warm, and after each of APPTEST_DATES; a failure
+    is recorded, the other scales still run."""
     say(f"[{scale_name}] timing every page through AppTest …")
-    done = subprocess.run(command, cwd=datasets.REPO, capture_output=True, text=True)
-    if done.returncode != 0:
-        return {"error": f"bench.pages failed ({done.returncode}): {done.stderr[-2000:]}"}
-    return json.loads(out.read_text(encoding="utf-8"))
+    dates = [dt.date.fromisoformat(d) for d in APPTEST_DATES]
+    try:
+        return harness.run_apptest(store_dir, APPTEST_WARM_RUNS, dates)
+    except RuntimeError as exc:
+        return {"error": str(exc)[-2000:]}
 
 
 # --- analysis -----------------------------------------------------------------------------------
