@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from shelfwatch import site
+from shelfwatch import charts, site
 
 PROJECT = Path(__file__).resolve().parents[1]
 ARTIFACTS = PROJECT / "tests" / "artifacts"  # git-ignored
@@ -324,53 +324,51 @@ def page_texts(page: Any) -> str:
     )
 
 
-_HEATMAP = '[data-testid="stMain"] .st-key-heatmap .js-plotly-plot'
-_HEATMAP_JS = """
-(selector) => {
-  const g = document.querySelector(selector);
-  const cells = g._fullData.find((t) => t.name === 'cells');
-  const xs = Array.from(cells.x), ys = Array.from(cells.y), ids = {};
-  xs.forEach((x, k) => { ids[x + ',' + ys[k]] = cells.customdata[k]; });
-  const out = [];
-  const t = g._fullData.find((trace) => trace.type === 'heatmap');
-  const tx = Array.from(t.x), ty = Array.from(t.y);
-  Array.from(t.z).forEach((row, i) => Array.from(row).forEach((z, j) => {
-    const [retailer, brand] = ids[tx[j] + ',' + ty[i]];
-    out.push([retailer, brand, t.meta[z], t.text[i][j]]);
-  }));
-  return out;
+_GRID = '[data-testid="stMain"] [class*="st-key-status_grid"] [data-testid="stDataFrame"]'
+_GRID_TABLE_JS = """
+(frame) => {
+  const table = frame.querySelector('table[role="grid"]');
+  const columns = Array.from(table.querySelectorAll('th')).map((th) => th.textContent);
+  const rows = Array.from(table.querySelectorAll('tbody tr')).map(
+    (tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent));
+  return {columns, rows};
 }
 """
+_STATUS_OF_SYMBOL = {charts.STATUS_STYLES[s].symbol: s for s in charts.STATUS_ORDER}
 
 
-def heatmap_statuses(page: Any) -> dict[tuple[str, str], tuple[str, str]]:
-    """(retailer_id, brand_id) -> (status, cell text), read from the drawn plotly figure."""
-    page.wait_for_selector(_HEATMAP, timeout=60_000)
+def _status_grid(page: Any) -> tuple[Any, dict[str, list]]:
+    grid = page.locator(_GRID).first
+    grid.wait_for(timeout=60_000)
+    return grid, grid.evaluate(_GRID_TABLE_JS)
+
+
+def grid_statuses(page: Any) -> dict[tuple[str, str], tuple[str, str]]:
+    """(retailer name, brand name) -> (status, cell text), read from the Overview's status grid
+    as drawn (its accessible table; the status from the cell's symbol)."""
+    _, table = _status_grid(page)
+    brands = table["columns"][1:]
     return {
-        (retailer, brand): (status, text)
-        for retailer, brand, status, text in page.evaluate(_HEATMAP_JS, _HEATMAP)
+        (row[0], brand): (_STATUS_OF_SYMBOL[text.split(" ")[0]], text)
+        for row in table["rows"]
+        for brand, text in zip(brands, row[1:], strict=True)
     }
 
 
-_CELL_POSITION_JS = """
-([selector, retailer, brand]) => {
-  const g = document.querySelector(selector);
-  const cells = g._fullData.find((t) => t.name === 'cells');
-  const k = cells.customdata.findIndex((ids) => ids[0] === retailer && ids[1] === brand);
-  if (k < 0) return null;
-  const box = g.getBoundingClientRect(), xa = g._fullLayout.xaxis, ya = g._fullLayout.yaxis;
-  return [box.left + xa._offset + xa.d2p(Array.from(cells.x)[k]),
-          box.top + ya._offset + ya.d2p(Array.from(cells.y)[k])];
-}
-"""
-
-
-def heatmap_cell_position(page: Any, retailer_id: str, brand_id: str) -> tuple[float, float]:
-    """Viewport coordinates of a heatmap cell's centre (scrolls the chart into view)."""
-    page.locator(_HEATMAP).scroll_into_view_if_needed()
-    position = page.evaluate(_CELL_POSITION_JS, [_HEATMAP, retailer_id, brand_id])
-    assert position, f"no heatmap cell {retailer_id} × {brand_id}"
-    return position[0], position[1]
+def grid_cell_position(page: Any, retailer: str, brand: str) -> tuple[float, float]:
+    """Viewport coordinates of the centre of the grid cell of ``retailer`` × ``brand`` (names),
+    from the grid's fixed geometry (shelfwatch.charts.GRID_*); scrolls the grid into view."""
+    grid, table = _status_grid(page)
+    grid.scroll_into_view_if_needed()
+    brands = table["columns"][1:]
+    retailers = [row[0] for row in table["rows"]]
+    assert retailer in retailers and brand in brands, f"no grid cell {retailer} × {brand}"
+    compact = len(brands) > charts.GRID_COMPACT_ABOVE
+    width = charts.GRID_COMPACT_WIDTH if compact else charts.GRID_CELL_WIDTH
+    box = grid.bounding_box()
+    x = box["x"] + charts.GRID_NAME_WIDTH + (brands.index(brand) + 0.5) * width
+    y = box["y"] + charts.GRID_ROW_HEIGHT * (retailers.index(retailer) + 1.5)
+    return x, y
 
 
 def link_in_first_row(page: Any, grid: Any) -> tuple[float, float] | None:

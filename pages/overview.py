@@ -7,6 +7,7 @@ strings escaped in shelfwatch.charts).
 """
 
 import datetime as dt
+import functools
 
 import streamlit as st
 
@@ -111,13 +112,67 @@ def _top_slider(view: context.View, container) -> int:
     return value
 
 
-def _on_cell_click() -> None:
-    # A click on the heatmap's scatter layer: customdata = [retailer_id, brand_id].
-    for point in st.session_state["heatmap"].selection.points:
-        ids = point.get("customdata")
-        if isinstance(ids, list) and len(ids) == 2:
-            st.session_state[CELL_KEYS[0]], st.session_state[CELL_KEYS[1]] = ids
+def _grid_key(cell: tuple[str | None, str | None]) -> str:
+    """The grid's widget key, one per chosen cell: a new widget opens with that cell selected
+    (its ``selection_default``), so the grid never shows a cell the pickers have left."""
+    return "status_grid" if None in cell else f"status_grid_{urlstate.cell_key(*cell)}"
+
+
+def _on_cell_click(key: str, retailer_ids: list[str]) -> None:
+    # A click on a cell of the grid: (row position, column = brand id); the names column and
+    # a click that clears the selection choose nothing.
+    for row, column in st.session_state[key].selection.cells:
+        if 0 <= row < len(retailer_ids) and column in st.session_state.get("grid_brands", ()):
+            st.session_state[CELL_KEYS[0]], st.session_state[CELL_KEYS[1]] = (
+                retailer_ids[row],
+                column,
+            )
             return
+
+
+def _status_grid(view, statuses, retailers, brands) -> None:
+    """The retailer × brand grid as a data grid: a row per retailer, a column per brand, the
+    chosen cell selected; a click on a cell chooses it."""
+    cell = (st.session_state.get(CELL_KEYS[0]), st.session_state.get(CELL_KEYS[1]))
+    retailer_ids, brand_ids = [r for r, _ in retailers], [b for b, _ in brands]
+    st.session_state["grid_brands"] = tuple(brand_ids)
+    compact = len(brands) > charts.GRID_COMPACT_ABOVE
+    chosen = (
+        [(retailer_ids.index(cell[0]), cell[1])]
+        if cell[0] in retailer_ids and cell[1] in brand_ids
+        else []
+    )
+    key = _grid_key(cell)
+    st.dataframe(
+        charts.status_grid_table(statuses, retailers, brands, compact=compact),
+        key=key,
+        width="content",  # fixed columns: a cell is where the same column put it on every date
+        hide_index=True,
+        column_order=[charts.GRID_RETAILER_COLUMN, *brand_ids],
+        column_config={
+            charts.GRID_RETAILER_COLUMN: st.column_config.TextColumn(
+                "Retailer", pinned=True, width=charts.GRID_NAME_WIDTH
+            ),
+            **{
+                brand_id: st.column_config.TextColumn(
+                    name,
+                    width=charts.GRID_COMPACT_WIDTH if compact else charts.GRID_CELL_WIDTH,
+                    help=name,
+                )
+                for brand_id, name in brands
+            },
+        },
+        height=charts.GRID_ROW_HEIGHT * (len(retailers) + 1) + 3,
+        on_select=functools.partial(_on_cell_click, key, retailer_ids),
+        selection_mode="single-cell",
+        selection_default={"selection": {"rows": [], "columns": [], "cells": chosen}},
+        lazy=False,
+        alt=f"Status grid of {len(retailers)} retailers by {len(brands)} brands on "
+        f"{view.as_of:%Y-%m-%d}: a row per retailer, a column per brand; choose a cell below "
+        "to read its status and evidence.",
+    )
+    if compact:  # the cells show symbols only: say what each one means
+        st.caption(charts.status_key())
 
 
 def _cell_picker(view, retailers, brands) -> tuple[str, str] | None:
@@ -308,7 +363,7 @@ st.caption(
     f"Showing {subset[0]} × {subset[1]}. "
     f"{charts.DISPUTED_MARK} = disputed: a source dated in the status's run disagrees on "
     "whether the brand is sold, or a stronger one just before it does. "
-    f"{charts.STALE_MARK} and hatching = stale: the latest evidence is more than "
+    f"{charts.STALE_MARK} and a paler colour = stale: the latest evidence is more than "
     f"{view.stale_after:,} days old on this date, so the status may have changed without a "
     "source saying so. Click a cell, or choose it below, for why it has its status."
 )
@@ -333,22 +388,15 @@ elif statuses.empty:
     )
 statuses_drawn = bool(retailers and brands) and not statuses.empty
 if statuses_drawn:
-    figure = charts.status_heatmap(
+    _status_grid(view, statuses, retailers, brands)
+    # The heatmap is the grid's image (PNG, SVG, the evidence pack), drawn only when asked for.
+    figure = functools.partial(
+        charts.status_heatmap,
         statuses,
         retailers,
         brands,
         selected=(st.session_state.get(CELL_KEYS[0]), st.session_state.get(CELL_KEYS[1])),
         stale_after=view.stale_after,
-    )
-    st.plotly_chart(
-        figure,
-        theme="streamlit",
-        key="heatmap",
-        on_select=_on_cell_click,
-        selection_mode="points",
-        config={"displayModeBar": False},
-        alt=f"Status grid of {len(retailers)} retailers by {len(brands)} brands on "
-        f"{view.as_of:%Y-%m-%d}; choose a cell below to read its status and evidence.",
     )
     # Filled at the end of the page, once every parameter (cell, events) is bound: the
     # images and the pack then carry the permalink of exactly this view.

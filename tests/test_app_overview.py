@@ -1,25 +1,23 @@
 """AppTest of the Overview page on the seed store: KPIs, the status grid, a cell's evidence.
 
-AppTest cannot click a plotly chart, so the grid is read from the figure the page sends (the
-chart element's JSON spec) and cells are chosen with the two selectboxes, the keyboard way; the
-click itself (selection.points[i]["customdata"]) is left to the browser tests.
+AppTest cannot click a data grid, so the grid is read from the table the page sends (its cells'
+text, and the Styler's CSS for their colours) and cells are chosen with the two selectboxes, the
+keyboard way; the click itself (selection.cells) is left to the browser tests.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 import re
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from shelfwatch import charts
+from shelfwatch import charts, images
 from tests.conftest import SEED_DATA, build_store
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -44,40 +42,40 @@ def rerun(at: AppTest) -> AppTest:
     return at
 
 
-def _array(value: object) -> np.ndarray:
-    """A plotly JSON array: a list, or a typed array {"dtype", "bdata", "shape"} (plotly ≥ 6)."""
-    if isinstance(value, dict) and "bdata" in value:
-        data = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        shape = value.get("shape")
-        if isinstance(shape, str):
-            shape = [int(part) for part in shape.split(",")]
-        return data.reshape(shape) if shape else data
-    return np.asarray(value, dtype=object)
-
-
 def chart_spec(at: AppTest, key: str) -> dict:
     (element,) = [element for element in at.get("plotly_chart") if element.key == key]
     return json.loads(element.proto.spec)
 
 
+STATUS_OF_SYMBOL = {charts.STATUS_STYLES[s].symbol: s for s in charts.STATUS_ORDER}
+
+
+def grid_element(at: AppTest):
+    """The status grid's data grid (its key names the chosen cell), or None if not drawn."""
+    grids = [d for d in at.dataframe if (d.key or "").startswith("status_grid")]
+    assert len(grids) <= 1
+    return grids[0] if grids else None
+
+
 def grid(at: AppTest) -> dict[tuple[str, str], tuple[str, str]]:
-    """(retailer_id, brand_id) → (status, cell text) as drawn in the heatmap the page sent."""
-    spec = chart_spec(at, "heatmap")
-    (cells,) = [t for t in spec["data"] if t.get("name") == charts.HEATMAP_CELLS]
-    ids = {
-        (int(x), int(y)): tuple(pair)
-        for x, y, pair in zip(
-            _array(cells["x"]), _array(cells["y"]), cells["customdata"], strict=True
-        )
-    }
-    (trace,) = [t for t in spec["data"] if t.get("type") == "heatmap"]
-    codes = _array(trace["z"]).astype(int)
-    xs, ys = _array(trace["x"]), _array(trace["y"])
+    """(retailer_id, brand_id) → (status, cell text) as drawn in the grid the page sent; the
+    status is read back from the cell's symbol (its text is all a reader has besides colour)."""
+    frame = grid_element(at).value
+    brands = [c for c in frame.columns if c not in (charts.GRID_ID_COLUMN, "retailer")]
     drawn: dict[tuple[str, str], tuple[str, str]] = {}
-    for i, j in np.ndindex(codes.shape):
-        drawn[ids[(int(xs[j]), int(ys[i]))]] = (trace["meta"][codes[i, j]], trace["text"][i][j])
-    assert len(drawn) == len(ids), "every cell is drawn exactly once"
+    for row in frame.to_dict("records"):
+        for brand in brands:
+            text = row[brand]
+            drawn[(row[charts.GRID_ID_COLUMN], brand)] = (
+                STATUS_OF_SYMBOL[text.split(" ")[0]],
+                text,
+            )
     return drawn
+
+
+def grid_styles(at: AppTest) -> str:
+    """The CSS the grid's cells are drawn with (the pandas Styler's, as sent)."""
+    return grid_element(at).proto.arrow_data.styler.styles
 
 
 def evidence(at: AppTest) -> pd.DataFrame:
@@ -196,8 +194,11 @@ def test_cell_in_the_url_opens_its_evidence(monkeypatch, seed_store):
     assert YAHOO in set(evidence(at)["source_link"])
     (permalink,) = [c.value for c in at.code if not c.value.startswith("As of")]
     assert "cell=home-depot%3Alorex" in permalink and "v=1" in permalink
-    # The chosen cell is outlined in the grid.
-    assert chart_spec(at, "heatmap")["layout"].get("shapes")
+    # The chosen cell is selected in the grid (row 3 of the seven, sorted by name).
+    selected = json.loads(grid_element(at).proto.selection_default)["selection"]["cells"]
+    assert selected == [[3, "lorex"]]
+    image = at.session_state["chart_heatmap"]  # its image outlines it
+    assert images.figure_of(image.figure).layout.shapes
 
 
 def test_filters_choose_the_grid(monkeypatch, seed_store):
@@ -236,7 +237,7 @@ def test_malformed_params_show_a_notice(monkeypatch, seed_store, params, notice)
 def test_a_date_before_any_data_shows_a_friendly_empty_state(monkeypatch, seed_store):
     at = run_overview(monkeypatch, seed_store, as_of="2015-06-01", cell="home-depot:lorex")
     assert any("No retailer × brand pair has data on this date" in t for t in texts(at, "info"))
-    assert not [e for e in at.get("plotly_chart") if e.key == "heatmap"]
+    assert grid_element(at) is None
     assert any(t.startswith("Home Depot × Lorex on 2015-06-01: no data") for t in texts(at, "text"))
     assert len(evidence(at)) == 5  # the pair's sources are still there to read
 
@@ -276,7 +277,9 @@ def test_hostile_names_are_rendered_as_text(monkeypatch, hostile_store):
         *[m.label for m in at.metric],
     ]
     assert not [text for text in markup if "<img" in text]
-    spec = json.dumps(chart_spec(at, "heatmap"))
+    # The grid holds the names as plain text (a data grid draws no markup); its image escapes.
+    assert HOSTILE in grid_element(at).value["retailer"].tolist()
+    spec = images.figure_of(at.session_state["chart_heatmap"].figure).to_json()
     assert "<img" not in spec and "&lt;img src=x onerror=alert(1)&gt;" in spec
     assert "<img" not in json.dumps(chart_spec(at, "coverage"))
     assert f"{HOSTILE} × {HOSTILE}" in texts(at, "text")
@@ -324,12 +327,14 @@ def test_why_this_status_names_the_disputing_source(monkeypatch, seed_store):
 def test_stale_cells_are_marked_and_the_cards_say_what_they_count(monkeypatch, seed_store):
     at = run_overview(monkeypatch, seed_store, as_of="2025-10-29")
     cells = grid(at)
-    # Walmart × Ezviz rests on a 2021 report: stale, by mark and hatching, not colour alone.
+    # Walmart × Ezviz rests on a 2021 report: stale, by mark and a paler colour, not colour
+    # alone.
     assert cells[("walmart", "ezviz")] == ("stocked", f"● Stocked {charts.STALE_MARK}")
     assert cells[("amazon", "lorex")] == ("stocked", "● Stocked")
-    spec = chart_spec(at, "heatmap")
-    (hatch,) = [t for t in spec["data"] if t.get("name") == charts.HEATMAP_STALE]
-    assert hatch["fillpattern"]["shape"] == "/"
+    sold = charts.STATUS_STYLES["stocked"].colour
+    paler = charts._faded(sold, charts.STALE_CELL_OPACITY)
+    styles = grid_styles(at)
+    assert f"background-color: {sold}" in styles and f"background-color: {paler}" in styles
     assert any(
         "stale: the latest evidence is more than 365 days old" in c for c in texts(at, "caption")
     )

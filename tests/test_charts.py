@@ -73,6 +73,55 @@ def _cell_texts(fig: go.Figure) -> dict[tuple[str, str], tuple[str, str]]:
     return found
 
 
+def _grid_table(statuses: pd.DataFrame, **kwargs) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The on-screen grid's (cell texts, CSS per cell) as the Styler would send them."""
+    styler = charts.status_grid_table(statuses, RETAILERS, BRANDS, **kwargs)
+    styler._compute()
+    css = pd.DataFrame("", index=styler.data.index, columns=styler.data.columns)
+    for (i, j), props in styler.ctx.items():
+        css.iat[i, j] = "; ".join(f"{k}: {v}" for k, v in props)
+    return styler.data, css
+
+
+def test_grid_table_has_a_row_per_retailer_and_a_column_per_brand_id():
+    cells, _ = _grid_table(_statuses())
+    assert cells.columns.tolist() == [
+        charts.GRID_ID_COLUMN,
+        charts.GRID_RETAILER_COLUMN,
+        "lorex",
+        "ezviz",
+    ]
+    assert cells[charts.GRID_ID_COLUMN].tolist() == [r for r, _ in RETAILERS]
+    assert cells[charts.GRID_RETAILER_COLUMN].tolist() == [n for _, n in RETAILERS]
+    # The same text as the heatmap's cells: symbol, label, ⚑ when disputed.
+    assert cells.loc[0, "lorex"] == f"✕ Removed {charts.DISPUTED_MARK}"
+    assert cells.loc[1, "ezviz"] == "◐ Exiting"
+    assert cells.loc[2, "lorex"] == "– No data"  # Amazon has no row: no data, never guessed
+    compact, _ = _grid_table(_statuses(), compact=True)
+    assert compact.loc[1, "lorex"] == "●"
+
+
+def test_grid_table_colours_each_status_and_pales_stale_cells():
+    statuses = _statuses().assign(stale=[False, False, False, True])
+    cells, css = _grid_table(statuses)
+    stocked = charts.STATUS_STYLES["stocked"].colour
+    assert css.loc[1, "lorex"] == f"background-color: {stocked}; color: #000000"
+    paler = charts._faded(charts.STATUS_STYLES["exiting"].colour, charts.STALE_CELL_OPACITY)
+    assert css.loc[1, "ezviz"].startswith(f"background-color: {paler}")
+    assert cells.loc[1, "ezviz"] == f"◐ Exiting {charts.STALE_MARK}"  # and says it in text
+    assert css.loc[0, charts.GRID_RETAILER_COLUMN] == ""  # names keep the theme's colours
+    for i, j in np.ndindex(len(RETAILERS), len(BRANDS)):
+        background = css.iloc[i, 2 + j].split(";")[0].removeprefix("background-color: ")
+        text = css.iloc[i, 2 + j].split("color: ")[-1]
+        assert charts.contrast_ratio(background, text) >= 4.5
+
+
+def test_grid_table_keeps_markup_as_plain_text():
+    retailers = [("home-depot", "<img src=x onerror=alert(1)>")]
+    styler = charts.status_grid_table(_statuses(), retailers, BRANDS)
+    assert styler.data.loc[0, charts.GRID_RETAILER_COLUMN] == "<img src=x onerror=alert(1)>"
+
+
 def test_heatmap_cells_read_symbol_and_label():
     fig = charts.status_heatmap(_statuses(), RETAILERS, BRANDS)
     cells = _cell_texts(fig)

@@ -1,6 +1,6 @@
 """The app in a real Chromium on the seed store: render, filter, click, download, permalink.
 
-What AppTest cannot do: click the plotly heatmap, type into the date field, receive the bytes
+What AppTest cannot do: click a cell of the status grid, type into the date field, receive the bytes
 of a download, open a copied link in another browser. Everything is read from what the browser
 draws: the DOM, the plotly figure, the data grids' accessible tables, downloaded files.
 """
@@ -76,8 +76,8 @@ def test_home_forwards_to_the_overview(tab, seed_server):
     assert not harness.problems(page)
     open_page(page, f"{seed_server}/overview")
     assert harness.main_title(page) == "Overview"
-    statuses = harness.heatmap_statuses(page)
-    assert statuses[("walmart", "lorex")][0] == "stocked"
+    statuses = harness.grid_statuses(page)
+    assert statuses[("Walmart", "Lorex")][0] == "stocked"
     assert not harness.problems(page)
 
 
@@ -88,17 +88,16 @@ def test_typing_the_as_of_date_changes_the_grid(tab, seed_server):
 
     assert "as_of=2021-11-30" in page.url
     page.get_by_text("Who sells what on 2021-11-30").wait_for()
-    statuses = harness.heatmap_statuses(page)
-    assert statuses[("home-depot", "lorex")][0] == "removed"
-    assert "Removed" in statuses[("home-depot", "lorex")][1]
-    assert statuses[("walmart", "lorex")] == ("stocked", "● Stocked")
+    statuses = harness.grid_statuses(page)
+    assert statuses[("Home Depot", "Lorex")] == ("removed", "✕ Removed")
+    assert statuses[("Walmart", "Lorex")] == ("stocked", "● Stocked")
     assert not harness.problems(page)
 
 
 def test_clicking_a_cell_shows_its_evidence_and_sources(tab, seed_server):
     page = tab.page
     open_page(page, f"{seed_server}/overview?as_of=2021-11-30")
-    x, y = harness.heatmap_cell_position(page, "home-depot", "lorex")
+    x, y = harness.grid_cell_position(page, "Home Depot", "Lorex")
     act(page, lambda: page.mouse.click(x, y))
 
     assert "cell=home-depot%3Alorex" in page.url
@@ -136,7 +135,7 @@ def test_compare_shows_the_round_trip_and_the_cell_says_why(tab, seed_server):
     assert not harness.problems(page)
 
     open_page(page, f"{seed_server}/overview?as_of=2025-10-29")
-    x, y = harness.heatmap_cell_position(page, "home-depot", "lorex")
+    x, y = harness.grid_cell_position(page, "Home Depot", "Lorex")
     act(page, lambda: page.mouse.click(x, y))
     why = page.locator(".st-key-why_overview")
     why.get_by_text("Why this status").wait_for()

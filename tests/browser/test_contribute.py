@@ -89,7 +89,7 @@ def test_an_editor_publishes_and_a_reader_sees_it(new_tab, contribute_server):
     base, store_dir = contribute_server
     reader = new_tab()
     open_page(reader.page, f"{base}/overview?brand=lorex")
-    assert harness.heatmap_statuses(reader.page)[("costco", "lorex")][0] == "stocked"
+    assert harness.grid_statuses(reader.page)[("Costco", "Lorex")][0] == "stocked"
 
     editor = new_tab()
     page = editor.page
@@ -128,7 +128,7 @@ def test_an_editor_publishes_and_a_reader_sees_it(new_tab, contribute_server):
         reader.page,
         lambda: reader.page.locator(NAV).get_by_text("Overview", exact=True).click(),
     )
-    assert harness.heatmap_statuses(reader.page)[("costco", "lorex")][0] == "removed"
+    assert harness.grid_statuses(reader.page)[("Costco", "Lorex")][0] == "removed"
     assert "Data version 2" in harness.page_texts(reader.page) or "version 2" in (
         harness.page_texts(reader.page)
     )
