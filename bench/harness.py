@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import gc
 import json
@@ -23,7 +24,7 @@ from bench import references as ref
 from bench.equality import case_for, reference_checks
 from bench.timing import load_average, measure, peak_rss_bytes
 from bench.workload import QueryCase, Workload, query_cases, workload_for
-from shelfwatch import site, store
+from shelfwatch import diff, site, store
 from shelfwatch.queries import normalise, query_text, run_query
 
 # The brief's example floor: the rule's own columns of status_segments, fixed across versions.
@@ -75,20 +76,45 @@ def _stage(result: dict, name: str, say: Callable[[str], None], work: Callable[[
     return value
 
 
-def time_queries(con: duckdb.DuckDBPyConnection, w: Workload, runs: int) -> dict[str, object]:
+# Queries over two versions attached as catalogs ``old`` and ``new`` (shelfwatch.diff).
+TWO_VERSION_QUERIES = ("diff_observations", "diff_statuses", "diff_tables", "diff_transitions")
+
+
+def time_queries(
+    con: duckdb.DuckDBPyConnection, w: Workload, runs: int, version_path: Path | None = None
+) -> dict[str, object]:
+    """Every catalog query case, warm, to a DataFrame. The two-version queries run on
+    ``version_path`` attached as both ``old`` and ``new`` (no differences: what comparing
+    costs); without it they are skipped and say so."""
     results: dict[str, object] = {}
-    for case in query_cases(w):
-        entry: dict[str, object] = {
-            "query": case.query,
-            "params": {k: _jsonable(v) for k, v in case.params.items()},
-            "guessed_params": case.guessed,
-        }
-        try:
-            timing, frame = measure(lambda c=case: run_query(con, c.query, c.params), runs)
-            entry.update(rows=len(frame), **timing.summary())
-        except Exception as exc:  # a broken query is a finding, not a crash
-            entry["error"] = f"{type(exc).__name__}: {exc}"
-        results[case.label] = entry
+    with contextlib.ExitStack() as stack:
+        pair = (
+            stack.enter_context(diff.open_pair(version_path, version_path))
+            if version_path is not None
+            else None
+        )
+        for case in query_cases(w):
+            entry: dict[str, object] = {
+                "query": case.query,
+                "params": {k: _jsonable(v) for k, v in case.params.items()},
+                "guessed_params": case.guessed,
+            }
+            on = con
+            if case.query in TWO_VERSION_QUERIES:
+                if pair is None:
+                    entry["error"] = "needs two versions (no version file given)"
+                    results[case.label] = entry
+                    continue
+                on = pair
+                entry["note"] = "the version against itself (old = new)"
+            try:
+                timing, frame = measure(
+                    lambda c=case, on=on: run_query(on, c.query, c.params), runs
+                )
+                entry.update(rows=len(frame), **timing.summary())
+            except Exception as exc:  # a broken query is a finding, not a crash
+                entry["error"] = f"{type(exc).__name__}: {exc}"
+            results[case.label] = entry
     return results
 
 
@@ -327,10 +353,15 @@ def run_scale(
         }
 
     con = store.open_version(dataset.store_dir)
+    version_path = store.version_path(
+        dataset.store_dir, store.current_version(dataset.store_dir) or 0
+    )
     try:
         w = workload_for(con)
         result["workload"] = w.describe()
-        queries = _stage(result, "queries", say, lambda: time_queries(con, w, options.runs))
+        queries = _stage(
+            result, "queries", say, lambda: time_queries(con, w, options.runs, version_path)
+        )
         _stage(result, "scan_floor", say, lambda: time_scan_floor(con, w, options.runs))
         if not options.skip_references:
             _stage(

@@ -528,7 +528,7 @@ def _scale_lines(name: str, s: dict[str, object]) -> list[str]:
         lines += ["### Catalog queries (warm, run_query → pandas DataFrame)", ""]
         rows = []
         for label, q in queries.items():
-            note = q.get("error", "")
+            note = " ".join(filter(None, (q.get("error"), q.get("note"))))
             if q.get("guessed_params"):
                 note += f" NULL for unknown params {q['guessed_params']}"
             rows.append(

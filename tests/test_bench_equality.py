@@ -12,7 +12,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from bench import datasets, equality
+from bench import datasets, equality, harness
 from bench import references as ref
 from bench.workload import Workload, query_cases, workload_for
 from shelfwatch import ingest, queries, store
@@ -78,3 +78,23 @@ def test_assert_equal_reports_a_difference(tiny_con: duckdb.DuckDBPyConnection):
 def test_every_catalog_query_gets_parameters(tiny_con: duckdb.DuckDBPyConnection):
     cases = query_cases(workload_for(tiny_con))
     assert {c.query for c in cases} == set(queries.load_catalog())
+
+
+def test_every_catalog_query_runs_in_the_benchmark(tmp_path):
+    """No catalog query is timed as an error: the two-version ones compare a version with
+    itself (no differences), and say so; without a version file they say why they are not run."""
+    dataset = datasets.prepare(datasets.TINY, tmp_path, say=lambda _message: None)
+    ingest.build(dataset.input_dir, dataset.store_dir, today=TODAY)
+    con = store.open_version(dataset.store_dir)
+    try:
+        w = workload_for(con)
+        timed = harness.time_queries(con, w, 1, store.version_path(dataset.store_dir, 1))
+        skipped = harness.time_queries(con, w, 1)
+    finally:
+        con.close()
+    assert not {label: q["error"] for label, q in timed.items() if "error" in q}
+    for name in harness.TWO_VERSION_QUERIES:
+        if name != "diff_tables":  # diff_tables counts every table's rows on both sides
+            assert timed[name]["rows"] == 0, name
+        assert timed[name]["note"] == "the version against itself (old = new)"
+        assert skipped[name]["error"] == "needs two versions (no version file given)"
