@@ -10,6 +10,7 @@ plotly specs, every export's bytes) is tests/test_app_hostile.py.
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -74,8 +75,15 @@ def test_hostile_data_is_plain_text_on_every_page(new_tab, hostile_server, name)
     if name == "overview":  # the grid's row and column names are drawn from data too
         assert any(r == RETAILER and b == BRAND for r, b in harness.grid_statuses(page))
 
-    texts = harness.page_texts(page)
-    missing = [text for text in SHOWN[name] if text not in texts]
+    # A data grid fills its accessible table once its canvas is drawn: read until every value
+    # is there (or 20 s have passed), not once.
+    deadline = time.monotonic() + 20
+    while True:
+        texts = harness.page_texts(page)
+        missing = [text for text in SHOWN[name] if text not in texts]
+        if not missing or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(250)
     assert not missing, f"not shown as text on {name}: {missing}"
     assert_inert(tab)
     harness.save_screenshot(page, harness.ARTIFACTS / f"hostile-{name}.png")
