@@ -804,7 +804,11 @@ def write(results: dict[str, object], out_dir: Path) -> tuple[Path, Path]:
     chosen, verdicts = judged(results)
     if chosen:
         results["targets"] = {"scale": chosen, "results": [asdict(t) for t in verdicts]}
-    stem = out_dir / results["date"]
+    # A second run on the same day gets its own files (-2, -3, …): results are never overwritten.
+    stem, n = out_dir / results["date"], 1
+    while stem.with_suffix(".md").exists() or stem.with_suffix(".json").exists():
+        n += 1
+        stem = out_dir / f"{results['date']}-{n}"
     md, js = stem.with_suffix(".md"), stem.with_suffix(".json")
     js.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
     md.write_text(markdown(results), encoding="utf-8")

@@ -401,3 +401,10 @@ def test_the_100m_targets_come_from_the_newest_build_growth_run(tmp_path):
     apptest = _find(verdicts, "at 100M")
     assert apptest.status == "MISS"
     assert "slowest pages/explore.py 2,500 ms" in apptest.measured
+
+
+def test_a_second_run_on_the_same_day_never_overwrites_the_first(tmp_path):
+    first = report.write(_results(_scale()), tmp_path)
+    second = report.write(_results(_scale()), tmp_path)
+    assert [p.name for p in second] == [f"{first[0].stem}-2.md", f"{first[0].stem}-2.json"]
+    assert first[0].exists() and first[1].exists()
