@@ -118,11 +118,11 @@ def _grid_key(cell: tuple[str | None, str | None]) -> str:
     return "status_grid" if None in cell else f"status_grid_{urlstate.cell_key(*cell)}"
 
 
-def _on_cell_click(key: str, retailer_ids: list[str]) -> None:
+def _on_cell_click(key: str, retailer_ids: list[str], brand_ids: list[str]) -> None:
     # A click on a cell of the grid: (row position, column = brand id); the names column and
     # a click that clears the selection choose nothing.
     for row, column in st.session_state[key].selection.cells:
-        if 0 <= row < len(retailer_ids) and column in st.session_state.get("grid_brands", ()):
+        if 0 <= row < len(retailer_ids) and column in brand_ids:
             st.session_state[CELL_KEYS[0]], st.session_state[CELL_KEYS[1]] = (
                 retailer_ids[row],
                 column,
@@ -135,7 +135,6 @@ def _status_grid(view, statuses, retailers, brands) -> None:
     chosen cell selected; a click on a cell chooses it."""
     cell = (st.session_state.get(CELL_KEYS[0]), st.session_state.get(CELL_KEYS[1]))
     retailer_ids, brand_ids = [r for r, _ in retailers], [b for b, _ in brands]
-    st.session_state["grid_brands"] = tuple(brand_ids)
     compact = len(brands) > charts.GRID_COMPACT_ABOVE
     chosen = (
         [(retailer_ids.index(cell[0]), cell[1])]
@@ -163,7 +162,7 @@ def _status_grid(view, statuses, retailers, brands) -> None:
             },
         },
         height=charts.GRID_ROW_HEIGHT * (len(retailers) + 1) + 3,
-        on_select=functools.partial(_on_cell_click, key, retailer_ids),
+        on_select=functools.partial(_on_cell_click, key, retailer_ids, brand_ids),
         selection_mode="single-cell",
         selection_default={"selection": {"rows": [], "columns": [], "cells": chosen}},
         lazy=False,

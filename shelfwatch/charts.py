@@ -736,7 +736,8 @@ _GRID_COLUMNS = (
 )
 # The on-screen grid's stale cells: the status colour faded this much (◷ says it in text too).
 STALE_CELL_OPACITY = 0.45
-GRID_RETAILER_COLUMN = "retailer"
+# Underscored: ids are lowercase letters, digits and hyphens, so no brand column can clash.
+GRID_RETAILER_COLUMN = "retailer_name"
 GRID_ID_COLUMN = "retailer_id"
 # The on-screen grid's geometry (px): fixed, so every date draws the same grid (a cell stays
 # where it was) and a browser test can find a cell on the canvas.
@@ -756,7 +757,7 @@ def status_grid_table(
     compact: bool | None = None,
 ) -> Styler:
     """The status grid as a table to draw on screen: a row per retailer (``retailer_id``, its
-    name in ``retailer``), a column per brand id, each cell's text as in the heatmap, its
+    name in ``retailer_name``), a column per brand id, each cell's text as in the heatmap, its
     background the status colour (faded when stale) and its text black or white for contrast.
 
     A data grid (a canvas) costs the browser a fraction of what the SVG heatmap does on every

@@ -61,7 +61,9 @@ def grid(at: AppTest) -> dict[tuple[str, str], tuple[str, str]]:
     """(retailer_id, brand_id) → (status, cell text) as drawn in the grid the page sent; the
     status is read back from the cell's symbol (its text is all a reader has besides colour)."""
     frame = grid_element(at).value
-    brands = [c for c in frame.columns if c not in (charts.GRID_ID_COLUMN, "retailer")]
+    brands = [
+        c for c in frame.columns if c not in (charts.GRID_ID_COLUMN, charts.GRID_RETAILER_COLUMN)
+    ]
     drawn: dict[tuple[str, str], tuple[str, str]] = {}
     for row in frame.to_dict("records"):
         for brand in brands:
@@ -278,7 +280,7 @@ def test_hostile_names_are_rendered_as_text(monkeypatch, hostile_store):
     ]
     assert not [text for text in markup if "<img" in text]
     # The grid holds the names as plain text (a data grid draws no markup); its image escapes.
-    assert HOSTILE in grid_element(at).value["retailer"].tolist()
+    assert HOSTILE in grid_element(at).value[charts.GRID_RETAILER_COLUMN].tolist()
     spec = images.figure_of(at.session_state["chart_heatmap"].figure).to_json()
     assert "<img" not in spec and "&lt;img src=x onerror=alert(1)&gt;" in spec
     assert "<img" not in json.dumps(chart_spec(at, "coverage"))

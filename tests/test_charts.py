@@ -450,3 +450,10 @@ def test_exposure_table_shapes_rows_for_display():
     assert _values(table["source_link"]) == [None, "https://a.example.org"]
     assert _values(table["source_text"]) == ["file:///etc", None]
     assert tables.exposure_table(_exposure().iloc[0:0]).empty
+
+
+def test_grid_table_columns_never_clash_with_a_brand_id():
+    # Ids are lowercase letters, digits and hyphens: a brand may be called "retailer".
+    brands = [("retailer", "Retailer"), ("retailer-id", "Retailer Id")]
+    cells = charts.status_grid_table(_statuses(), RETAILERS, brands).data
+    assert cells.columns.is_unique and cells.columns.tolist()[2:] == ["retailer", "retailer-id"]
