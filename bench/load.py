@@ -1267,8 +1267,7 @@ def write(results: dict, out_dir: Path) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     found = targets(results)
     results["targets"] = found
-    stem = out_dir / f"{results['date']}-load"
-    md, js = stem.with_suffix(".md"), stem.with_suffix(".json")
+    md, js = report.result_files(out_dir, f"{results['date']}-load")
     plain = {**results, "targets": [t.__dict__ for t in found]}
     js.write_text(json.dumps(plain, indent=2, default=str) + "\n", encoding="utf-8")
     md.write_text(markdown(results), encoding="utf-8")

@@ -799,17 +799,22 @@ def markdown(results: dict[str, object]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def result_files(out_dir: Path, name: str) -> tuple[Path, Path]:
+    """``out_dir/name.md`` and ``.json``; a second run on the same day gets its own files
+    (``name-2``, ``name-3``, …): results are never overwritten."""
+    stem, n = out_dir / name, 1
+    while stem.with_suffix(".md").exists() or stem.with_suffix(".json").exists():
+        n += 1
+        stem = out_dir / f"{name}-{n}"
+    return stem.with_suffix(".md"), stem.with_suffix(".json")
+
+
 def write(results: dict[str, object], out_dir: Path) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     chosen, verdicts = judged(results)
     if chosen:
         results["targets"] = {"scale": chosen, "results": [asdict(t) for t in verdicts]}
-    # A second run on the same day gets its own files (-2, -3, …): results are never overwritten.
-    stem, n = out_dir / results["date"], 1
-    while stem.with_suffix(".md").exists() or stem.with_suffix(".json").exists():
-        n += 1
-        stem = out_dir / f"{results['date']}-{n}"
-    md, js = stem.with_suffix(".md"), stem.with_suffix(".json")
+    md, js = result_files(out_dir, results["date"])
     js.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
     md.write_text(markdown(results), encoding="utf-8")
     return md, js

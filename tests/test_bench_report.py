@@ -408,3 +408,10 @@ def test_a_second_run_on_the_same_day_never_overwrites_the_first(tmp_path):
     second = report.write(_results(_scale()), tmp_path)
     assert [p.name for p in second] == [f"{first[0].stem}-2.md", f"{first[0].stem}-2.json"]
     assert first[0].exists() and first[1].exists()
+
+
+def test_result_files_of_any_run_never_overwrite(tmp_path):
+    md, js = report.result_files(tmp_path, "2026-12-03-load")
+    assert (md.name, js.name) == ("2026-12-03-load.md", "2026-12-03-load.json")
+    md.write_text("first")
+    assert report.result_files(tmp_path, "2026-12-03-load")[0].name == "2026-12-03-load-2.md"
