@@ -14,7 +14,7 @@ import streamlit as st
 from shelfwatch import charts, tables, urlstate, vocab
 from shelfwatch.ui import context, data, downloads, evidence, follow, story
 
-TOP_MIN, TOP_DEFAULT, TOP_MAX = 5, 25, 60  # the heatmap never draws more than 60 × 60 cells
+TOP_MIN, TOP_DEFAULT, TOP_MAX = 5, 25, 60  # the grid never shows more than 60 × 60 cells
 CELL_KEYS = ("cell_retailer", "cell_brand")
 # Which events the coverage chart draws (URL parameter ``events``; ``all`` = every event).
 EVENT_SCOPES = {

@@ -211,7 +211,7 @@ def format_value(value: object) -> str | None:
 
 
 def cell_key(retailer_id: str, brand_id: str) -> str:
-    """How a heatmap cell is written in the URL (``cell=home-depot:lorex``)."""
+    """How a status grid cell is written in the URL (``cell=home-depot:lorex``)."""
     return f"{retailer_id}:{brand_id}"
 
 
