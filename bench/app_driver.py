@@ -345,7 +345,8 @@ def _status_grid(page: Any) -> tuple[Any, dict[str, list]]:
 
 def grid_statuses(page: Any) -> dict[tuple[str, str], tuple[str, str]]:
     """(retailer name, brand name) -> (status, cell text), read from the Overview's status grid
-    as drawn (its accessible table; the status from the cell's symbol)."""
+    as drawn (its accessible table; the status from the cell's symbol). For tests on data whose
+    names are unique: two retailers of one name would collapse into one key."""
     _, table = _status_grid(page)
     brands = table["columns"][1:]
     return {
@@ -357,7 +358,8 @@ def grid_statuses(page: Any) -> dict[tuple[str, str], tuple[str, str]]:
 
 def grid_cell_position(page: Any, retailer: str, brand: str) -> tuple[float, float]:
     """Viewport coordinates of the centre of the grid cell of ``retailer`` × ``brand`` (names),
-    from the grid's fixed geometry (shelfwatch.charts.GRID_*); scrolls the grid into view."""
+    from the grid's fixed geometry (shelfwatch.charts.GRID_*); scrolls the grid into view. The
+    cell must be in view without scrolling the grid sideways (the seed's grid always is)."""
     grid, table = _status_grid(page)
     grid.scroll_into_view_if_needed()
     brands = table["columns"][1:]

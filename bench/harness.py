@@ -353,9 +353,8 @@ def run_scale(
         }
 
     con = store.open_version(dataset.store_dir)
-    version_path = store.version_path(
-        dataset.store_dir, store.current_version(dataset.store_dir) or 0
-    )
+    current = store.current_version(dataset.store_dir)
+    version_path = None if current is None else store.version_path(dataset.store_dir, current)
     try:
         w = workload_for(con)
         result["workload"] = w.describe()

@@ -8,6 +8,7 @@ strings escaped in shelfwatch.charts).
 
 import datetime as dt
 import functools
+import hashlib
 
 import streamlit as st
 
@@ -112,10 +113,13 @@ def _top_slider(view: context.View, container) -> int:
     return value
 
 
-def _grid_key(cell: tuple[str | None, str | None]) -> str:
-    """The grid's widget key, one per chosen cell: a new widget opens with that cell selected
-    (its ``selection_default``), so the grid never shows a cell the pickers have left."""
-    return "status_grid" if None in cell else f"status_grid_{urlstate.cell_key(*cell)}"
+def _grid_key(cell: tuple[str | None, str | None], retailer_ids, brand_ids) -> str:
+    """The grid's widget key, one per chosen cell and per set of rows and columns: the browser
+    keeps a selection by position, so a new widget (opening with the chosen cell selected,
+    its ``selection_default``) is drawn whenever either changes, and the grid never shows a
+    cell the pickers have left or a position that now holds another pair."""
+    shape = repr((cell, tuple(retailer_ids), tuple(brand_ids))).encode()
+    return f"status_grid_{hashlib.sha1(shape, usedforsecurity=False).hexdigest()[:12]}"
 
 
 def _on_cell_click(key: str, retailer_ids: list[str], brand_ids: list[str]) -> None:
@@ -141,7 +145,7 @@ def _status_grid(view, statuses, retailers, brands) -> None:
         if cell[0] in retailer_ids and cell[1] in brand_ids
         else []
     )
-    key = _grid_key(cell)
+    key = _grid_key(cell, retailer_ids, brand_ids)
     st.dataframe(
         charts.status_grid_table(statuses, retailers, brands, compact=compact),
         key=key,
@@ -156,7 +160,7 @@ def _status_grid(view, statuses, retailers, brands) -> None:
                 brand_id: st.column_config.TextColumn(
                     name,
                     width=charts.GRID_COMPACT_WIDTH if compact else charts.GRID_CELL_WIDTH,
-                    help=name,
+                    help=urlstate.data_markdown(name),  # help is Markdown: shown as written
                 )
                 for brand_id, name in brands
             },

@@ -614,12 +614,11 @@ def ownership_chart(ownership: pd.DataFrame, *, end: object = None) -> go.Figure
 # On screen the grid is a data grid (``status_grid_table``: a canvas, cheap to redraw on every
 # date change); the heatmap is its picture for the image downloads and the evidence pack. Both
 # take their cells from ``_GridCells``, so they say the same. The heatmap is one heatmap trace (z
-# = the status's place in STATUS_ORDER, a colour band each; ``meta`` lists the statuses) under one
-# transparent scatter layer with a marker per cell: plotly heatmaps send no click events in
-# Streamlit, scatter points do, and each point's customdata is [retailer_id, brand_id]. Cells sit
-# at integer positions with the names as tick labels, so two retailers with the same name never
-# merge into one row. One trace, not one per status: the browser redraws it on every date change,
-# and five traces took ~1.5× as long.
+# = the status's place in STATUS_ORDER, a colour band each; ``meta`` lists the statuses) under a
+# transparent scatter layer with a marker per cell carrying [retailer_id, brand_id] and a hover
+# text: from when the heatmap was on screen (plotly heatmaps send no click events in Streamlit);
+# an image has no hover, so the layer could go. Cells sit at integer positions with the names as
+# tick labels, so two retailers with the same name never merge into one row.
 
 HEATMAP_CELLS = "cells"  # name of the clickable scatter layer
 HEATMAP_GRID = "statuses"  # name of the heatmap trace
@@ -644,7 +643,7 @@ def coverage_grain(start: object, end: object) -> str:
 
 
 def heatmap_subset_text(noun: str, shown: int, total: int, limit: int, chosen: int) -> str:
-    """'the 25 most active of 2,000 retailers' — what one axis of the heatmap holds.
+    """'the 25 most active of 2,000 retailers' — what one axis of the status grid holds.
 
     ``noun`` is plural ("retailers"); a lone chosen item reads "the 1 retailer you chose"."""
     if chosen == 1 and shown == 1:

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from shelfwatch import charts, images
+from shelfwatch import charts, images, urlstate
 from tests.conftest import SEED_DATA, build_store
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -75,9 +75,16 @@ def grid(at: AppTest) -> dict[tuple[str, str], tuple[str, str]]:
     return drawn
 
 
-def grid_styles(at: AppTest) -> str:
-    """The CSS the grid's cells are drawn with (the pandas Styler's, as sent)."""
-    return grid_element(at).proto.arrow_data.styler.styles
+def cell_css(at: AppTest, retailer_id: str, brand_id: str) -> str:
+    """The CSS one cell of the grid is drawn with, from the pandas Styler's rules as sent."""
+    element = grid_element(at)
+    frame = element.value
+    i = frame[charts.GRID_ID_COLUMN].tolist().index(retailer_id)
+    j = frame.columns.tolist().index(brand_id)
+    styler = element.proto.arrow_data.styler
+    cell = f"#T_{styler.uuid}_row{i}_col{j}"
+    (rule,) = [r for r in styler.styles.splitlines() if cell in r.split(" {")[0].split(", ")]
+    return rule.split("{", 1)[1].rstrip("}").strip()
 
 
 def evidence(at: AppTest) -> pd.DataFrame:
@@ -199,6 +206,11 @@ def test_cell_in_the_url_opens_its_evidence(monkeypatch, seed_store):
     # The chosen cell is selected in the grid (row 3 of the seven, sorted by name).
     selected = json.loads(grid_element(at).proto.selection_default)["selection"]["cells"]
     assert selected == [[3, "lorex"]]
+    # Narrowing the grid moves the chosen cell: a new grid opens with it at its new position.
+    at.multiselect(key="url_retailer").set_value(["walmart", "home-depot"])
+    rerun(at)
+    selected = json.loads(grid_element(at).proto.selection_default)["selection"]["cells"]
+    assert selected == [[0, "lorex"]]  # Home Depot, then Walmart
     image = at.session_state["chart_heatmap"]  # its image outlines it
     assert images.figure_of(image.figure).layout.shapes
 
@@ -281,6 +293,10 @@ def test_hostile_names_are_rendered_as_text(monkeypatch, hostile_store):
     assert not [text for text in markup if "<img" in text]
     # The grid holds the names as plain text (a data grid draws no markup); its image escapes.
     assert HOSTILE in grid_element(at).value[charts.GRID_RETAILER_COLUMN].tolist()
+    # A column's help is Markdown: the brand's name there is escaped, shown as written.
+    columns = json.loads(grid_element(at).proto.columns)
+    assert columns["lorex"]["label"] == HOSTILE  # a header is drawn on the canvas: plain text
+    assert columns["lorex"]["help"] == urlstate.data_markdown(HOSTILE)
     spec = images.figure_of(at.session_state["chart_heatmap"].figure).to_json()
     assert "<img" not in spec and "&lt;img src=x onerror=alert(1)&gt;" in spec
     assert "<img" not in json.dumps(chart_spec(at, "coverage"))
@@ -335,8 +351,8 @@ def test_stale_cells_are_marked_and_the_cards_say_what_they_count(monkeypatch, s
     assert cells[("amazon", "lorex")] == ("stocked", "● Stocked")
     sold = charts.STATUS_STYLES["stocked"].colour
     paler = charts._faded(sold, charts.STALE_CELL_OPACITY)
-    styles = grid_styles(at)
-    assert f"background-color: {sold}" in styles and f"background-color: {paler}" in styles
+    assert cell_css(at, "walmart", "ezviz") == f"background-color: {paler}; color: #000000"
+    assert cell_css(at, "amazon", "lorex") == f"background-color: {sold}; color: #000000"
     assert any(
         "stale: the latest evidence is more than 365 days old" in c for c in texts(at, "caption")
     )
