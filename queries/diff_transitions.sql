@@ -15,78 +15,68 @@
 -- Ordered by changed_on desc, retailer_name, brand_name.
 with
 
-old_runs as (
-    select retailer_id, brand_id, run_no, status, valid_from, first_obs_id
+-- Narrow first: each side's transitions are compared on ids, statuses and a 64-bit hash of
+-- what the deciding source says (not its obs_id: a rebuild numbers afresh), grouped rather
+-- than joined, so millions of them fit a reader's memory (the aggregate spills); evidence text
+-- is fetched only for the rows returned. (Two different sources sharing a hash would hide
+-- one change: as in diff_observations.)
+old_transitions as (
+    select
+        retailer_id, brand_id, valid_from as changed_on,
+        lag(status) over (partition by retailer_id, brand_id order by run_no) as from_status,
+        status as to_status, first_obs_id as obs_id
     from old.status_intervals
     where starts_run
 ),
 
-new_runs as (
-    select retailer_id, brand_id, run_no, status, valid_from, first_obs_id
+new_transitions as (
+    select
+        retailer_id, brand_id, valid_from as changed_on,
+        lag(status) over (partition by retailer_id, brand_id order by run_no) as from_status,
+        status as to_status, first_obs_id as obs_id
     from new.status_intervals
     where starts_run
 ),
 
-old_transitions as (
-    select
-        r.retailer_id, r.brand_id, r.valid_from as changed_on, p.status as from_status,
-        r.status as to_status, r.first_obs_id
-    from old_runs as r
-    left join old_runs as p
-        on p.retailer_id = r.retailer_id and p.brand_id = r.brand_id and p.run_no = r.run_no - 1
-),
-
-new_transitions as (
-    select
-        r.retailer_id, r.brand_id, r.valid_from as changed_on, p.status as from_status,
-        r.status as to_status, r.first_obs_id
-    from new_runs as r
-    left join new_runs as p
-        on p.retailer_id = r.retailer_id and p.brand_id = r.brand_id and p.run_no = r.run_no - 1
+sides as (
+    select false as is_new, t.*, hash(o.source_url, o.source_kind, o.confidence) as source_h
+    from old_transitions as t
+    join old.observations as o using (obs_id)
+    union all
+    select true as is_new, t.*, hash(o.source_url, o.source_kind, o.confidence) as source_h
+    from new_transitions as t
+    join new.observations as o using (obs_id)
 ),
 
 compared as (
     select
-        coalesce(n.retailer_id, o.retailer_id) as retailer_id,
-        coalesce(n.brand_id, o.brand_id) as brand_id,
-        coalesce(n.changed_on, o.changed_on) as changed_on,
-        o.from_status as old_from_status,
-        o.to_status as old_to_status,
-        n.from_status as new_from_status,
-        n.to_status as new_to_status,
-        o.first_obs_id as old_obs_id,
-        n.first_obs_id as new_obs_id,
-        case
-            when o.retailer_id is null then 'added'
-            when n.retailer_id is null then 'dropped'
-            else 'changed'
-        end as change
-    from new_transitions as n
-    full join old_transitions as o
-        on o.retailer_id = n.retailer_id
-       and o.brand_id = n.brand_id
-       and o.changed_on = n.changed_on
+        retailer_id,
+        brand_id,
+        changed_on,
+        bool_or(not is_new) as in_old,
+        bool_or(is_new) as in_new,
+        any_value(from_status) filter (where not is_new) as old_from_status,
+        any_value(to_status) filter (where not is_new) as old_to_status,
+        any_value(from_status) filter (where is_new) as new_from_status,
+        any_value(to_status) filter (where is_new) as new_to_status,
+        any_value(obs_id) filter (where not is_new) as old_obs_id,
+        any_value(obs_id) filter (where is_new) as new_obs_id,
+        any_value(source_h) filter (where not is_new) as old_source_h,
+        any_value(source_h) filter (where is_new) as new_source_h
+    from sides
+    group by retailer_id, brand_id, changed_on
 ),
 
-new_sources as (
-    select obs_id as new_obs_id, source_url, source_kind, confidence from new.observations
-),
-
-old_sources as (
-    select obs_id as old_obs_id, source_url, source_kind, confidence from old.observations
-),
-
--- The deciding source compared by what it says, not its obs_id: a rebuild numbers afresh.
 differing as (
-    select c.*
-    from compared as c
-    left join new_sources as ns using (new_obs_id)
-    left join old_sources as os using (old_obs_id)
-    where c.change <> 'changed'
-       or c.old_from_status is distinct from c.new_from_status
-       or c.old_to_status <> c.new_to_status
-       or (ns.source_url, ns.source_kind, ns.confidence)
-          is distinct from (os.source_url, os.source_kind, os.confidence)
+    select
+        *,
+        case when not in_old then 'added' when not in_new then 'dropped' else 'changed' end
+            as change
+    from compared
+    where not (in_old and in_new)
+       or old_from_status is distinct from new_from_status
+       or old_to_status <> new_to_status
+       or old_source_h <> new_source_h
 ),
 
 retailer_names as (
@@ -103,7 +93,8 @@ brand_names as (
     where brand_id not in (select brand_id from new.brands)
 ),
 
-final as (
+-- Ordered and limited on the narrow rows; then the page's sources, by obs_id.
+page as (
     select
         count(*) over () as rows_in_all,
         d.change,
@@ -116,16 +107,26 @@ final as (
         d.old_to_status,
         d.new_from_status,
         d.new_to_status,
+        d.new_obs_id,
+        d.old_obs_id
+    from differing as d
+    left join retailer_names as r using (retailer_id)
+    left join brand_names as b using (brand_id)
+    order by d.changed_on desc, retailer_name, brand_name, d.brand_id, d.retailer_id
+    limit $max_rows
+),
+
+final as (
+    select
+        p.rows_in_all, p.change, p.retailer_id, p.retailer_name, p.brand_id, p.brand_name,
+        p.changed_on, p.old_from_status, p.old_to_status, p.new_from_status, p.new_to_status,
         coalesce(ns.source_url, os.source_url) as source_url,
         coalesce(ns.source_kind, os.source_kind) as source_kind,
         coalesce(ns.confidence, os.confidence) as confidence
-    from differing as d
-    left join new_sources as ns using (new_obs_id)
-    left join old_sources as os using (old_obs_id)
-    left join retailer_names as r using (retailer_id)
-    left join brand_names as b using (brand_id)
+    from page as p
+    left join new.observations as ns on ns.obs_id = p.new_obs_id
+    left join old.observations as os on os.obs_id = p.old_obs_id
 )
 
 select * from final
 order by changed_on desc, retailer_name, brand_name, brand_id, retailer_id
-limit $max_rows

@@ -75,6 +75,30 @@ def test_diff_transitions_of_a_retraction(lineage):
     ]  # fmt: skip
 
 
+def test_diff_transitions_changed_before_or_by_its_source(mini_store, tmp_path):
+    # r-b × b-x removed earlier: a new transition, and the exiting of 2021-10-25 now follows
+    # a removal (another status before it). r-c × b-x: a later report of the same removal
+    # decides 2021-10-25 now (same statuses, another deciding source).
+    target = tmp_path / "store"
+    shutil.copytree(mini_store, target)
+    later = tmp_path / "later.csv"
+    later.write_text(
+        "retailer_id,brand_id,status,effective_on,source_url,source_kind,confidence,reported_on\n"
+        f"r-b,b-x,removed,2021-06-01,{src('early')},statement,high,\n"
+        f"r-c,b-x,removed,2021-10-25,{src('later')},news_report,medium,2021-10-28\n",
+        encoding="utf-8",
+    )
+    assert ingest.ingest(later, target, today=TODAY) == 2
+    assert pair_run(target, "diff_transitions", 1, 2, max_rows=None) == [
+        (3, "changed", "r-b", "Retailer B", "b-x", "Brand X", D("2021-10-25"), "stocked",
+         "exiting", "removed", "exiting", src(6), "statement", "high"),
+        (3, "changed", "r-c", "Retailer C, Inc.", "b-x", "Brand X", D("2021-10-25"), None,
+         "removed", None, "removed", src("later"), "news_report", "medium"),
+        (3, "added", "r-b", "Retailer B", "b-x", "Brand X", D("2021-06-01"), None, None,
+         "stocked", "removed", src("early"), "statement", "high"),
+    ]  # fmt: skip
+
+
 def test_diff_transitions_caps_rows_and_keeps_the_count(lineage):
     rows = pair_run(lineage, "diff_transitions", 1, 2, max_rows=1)
     assert [(row[0], row[2]) for row in rows] == [(2, "r-c")]
