@@ -18,6 +18,12 @@ from shelfwatch.ui import context, data, downloads, evidence, follow, story
 TOP_MIN, TOP_DEFAULT, TOP_MAX = 5, 25, 60  # the grid never shows more than 60 × 60 cells
 CELL_KEYS = ("cell_retailer", "cell_brand")
 # Which events the coverage chart draws (URL parameter ``events``; ``all`` = every event).
+# The sections under the evidence, one tab each (URL parameter ``section``): value -> label.
+SECTIONS = {
+    "coverage": "Footprint over time",
+    "exposure": "Listed parents",
+    "relistings": "Re-listings",
+}
 EVENT_SCOPES = {
     "relevant": "About these brands and their owners",
     "all": "Show every event",
@@ -253,6 +259,148 @@ def _events_table(events) -> None:
     )
 
 
+def _relistings_section(view) -> None:
+    """Pairs sold again after a removal, up to the date, with the source of each side."""
+    st.subheader(f"Re-listings up to {view.as_of:%Y-%m-%d}")
+    scope = view.filters()
+    relistings = view.query(
+        "relistings", **scope.query_params("relistings", max_rows=RELISTING_ROWS)
+    )
+    if relistings.empty:
+        st.info(f"No pair was sold again after being {vocab.NOT_SOLD_WORDS}, up to this date.")
+    else:
+        st.caption(
+            "A pair removed (or unavailable) and later sold again, newest first, with the source "
+            "of each side. A re-listing resting on low-confidence evidence is worth checking "
+            "before citing."
+            + (
+                f" The first {RELISTING_ROWS:,} are shown; the downloads hold every one."
+                if len(relistings) >= RELISTING_ROWS
+                else ""
+            )
+        )
+        evidence.show_relistings(relistings, key="relistings_table")
+        downloads.download_buttons(
+            downloads.Download(
+                source=downloads.QuerySource(
+                    view.path, "relistings", scope.query_params("relistings")
+                ),
+                data_version=view.version,
+                as_of=view.as_of,
+                filters=scope.provenance("retailers", "brands"),
+                title="Shelfwatch re-listings",
+                permalink=context.permalink(view),
+            ),
+            key="relistings",
+        )
+
+
+def _coverage_section(view, brand_ids, chosen_brands, top) -> None:
+    """How many retailers sell each of the grid's brands over the whole data, with events."""
+    st.subheader("How many retailers sell each brand")
+    start, end = view.first_date, view.last_date  # not the as-of date: the chart stays put
+    grain = charts.coverage_grain(start, end)
+    events_shown = context.choice_filter(
+        view,
+        "events",
+        "Events on the chart",
+        tuple(EVENT_SCOPES),
+        default="relevant",
+        format_func=EVENT_SCOPES.get,
+    )
+    every_event = events_shown == "all"
+    coverage = _coverage_figure(view.path, grain, start, end, tuple(brand_ids), every_event)
+    if coverage is None:
+        st.info("No coverage to show for these brands.")
+    else:
+        st.plotly_chart(
+            coverage,
+            theme="streamlit",
+            key="coverage",
+            config={"displayModeBar": False},
+            alt=f"Retailers selling each of {len(brand_ids)} brands per {grain}, with events.",
+        )
+        downloads.chart_downloads(
+            view,
+            coverage,
+            key="coverage",
+            title="How many retailers sell each brand",
+            filters=view.filters().provenance("brands", **({} if chosen_brands else {"top": top})),
+        )
+        st.caption(
+            f"Retailers selling ({vocab.SOLD_WORDS}) on the first day of each {grain}, for the "
+            "brands of the grid; a gap in a line means no data yet (no retailer has an observation "
+            "of the brand by then), not zero. Dotted lines mark events, one marker shape per kind "
+            "(the legend says which): hover a marker for its titles; the table below lists them."
+        )
+        _events_table(_coverage_events(view.path, start, end, tuple(brand_ids), every_event))
+
+
+def _exposure_section(view) -> None:
+    """Who sells brands of designated parent companies on the date."""
+    st.subheader(f"Retailers selling brands of listed parent companies on {view.as_of:%Y-%m-%d}")
+    exposure = tables.exposure_table(
+        view.query(
+            "exposure_by_parent",
+            as_of=view.as_of,
+            lists=None,
+            any_claim=view.any_claim,
+            stale_after=view.stale_after,
+            max_rows=EXPOSURE_ROWS,
+        )
+    )
+    if exposure.empty:
+        st.info(
+            "On this date no retailer is known to sell a brand whose parent company is on a "
+            "designation list."
+        )
+    else:
+        st.caption(
+            (
+                "Every company an ownership claim names on this date counts as a parent (“Count "
+                "every ownership claim” is on)."
+                if view.any_claim
+                else "The parent is the company the strongest ownership claim names (confidence, "
+                "then the latest start). Claims naming another company are shown as contested, "
+                "not counted; “Count every ownership claim” in the sidebar counts them."
+            )
+            + " Stale pairs still count, marked stale."
+        )
+        if len(exposure) >= EXPOSURE_ROWS:
+            st.caption(
+                f"Showing the first rows by parent, retailer and brand (at most {EXPOSURE_ROWS:,} "
+                "list entries); the Explore page filters by parent company or designation list "
+                "and exports them all."
+            )
+        st.dataframe(
+            exposure,
+            hide_index=True,
+            key="exposure",
+            column_config={
+                "parent": "Parent company",
+                "ownership_confidence": st.column_config.TextColumn(
+                    "Ownership confidence", help="Confidence of the strongest claim naming it."
+                ),
+                "contested_parents": st.column_config.TextColumn(
+                    "Contested by", help="Other companies ownership claims name on this date."
+                ),
+                "lists": "Designation lists",
+                "brand": "Brand",
+                "retailer": "Retailer",
+                "status": "Status",
+                "since": st.column_config.DateColumn("Since", format="YYYY-MM-DD"),
+                "last_evidence_on": st.column_config.DateColumn(
+                    "Latest evidence", format="YYYY-MM-DD"
+                ),
+                "stale": st.column_config.CheckboxColumn(
+                    "Stale", help=f"The latest evidence is over {view.stale_after:,} days old."
+                ),
+                "source_link": st.column_config.LinkColumn("Source of the status"),
+                "source_text": "Source (not a web link)",
+            },
+        )
+
+
 view = context.current()
 st.caption(
     "Which retailers sell which brands on the chosen date, what changed since the comparison "
@@ -260,7 +408,7 @@ st.caption(
 )
 
 # Bound before anything cites this view: the radio is drawn with the coverage chart below.
-context.bind_choice(view, "events", tuple(EVENT_SCOPES), default="relevant")
+every_event = context.bind_choice(view, "events", tuple(EVENT_SCOPES), default="relevant") == "all"
 
 # --- Headline -------------------------------------------------------------------------------------
 # Drawn here, filled once the grid's filters below are read: the sentence speaks of its brands.
@@ -419,135 +567,19 @@ else:
         evidence.show_why(view, retailer_id, brand_id, key="overview")
         evidence.show_all_evidence(view, retailer_id, brand_id, key="evidence")
 
-# --- Re-listings ----------------------------------------------------------------------------------
-st.subheader(f"Re-listings up to {view.as_of:%Y-%m-%d}")
-scope = view.filters()
-relistings = view.query("relistings", **scope.query_params("relistings", max_rows=RELISTING_ROWS))
-if relistings.empty:
-    st.info(f"No pair was sold again after being {vocab.NOT_SOLD_WORDS}, up to this date.")
-else:
-    st.caption(
-        "A pair removed (or unavailable) and later sold again, newest first, with the source of "
-        "each side. "
-        "A re-listing resting on low-confidence evidence is worth checking before citing."
-        + (
-            f" The first {RELISTING_ROWS:,} are shown; the downloads hold every one."
-            if len(relistings) >= RELISTING_ROWS
-            else ""
-        )
-    )
-    evidence.show_relistings(relistings, key="relistings_table")
-    downloads.download_buttons(
-        downloads.Download(
-            source=downloads.QuerySource(view.path, "relistings", scope.query_params("relistings")),
-            data_version=view.version,
-            as_of=view.as_of,
-            filters=scope.provenance("retailers", "brands"),
-            title="Shelfwatch re-listings",
-            permalink=context.permalink(view),
-        ),
-        key="relistings",
-    )
-
-# --- Coverage over time -------------------------------------------------------------------------
-st.subheader("How many retailers sell each brand")
-start, end = view.first_date, view.last_date  # not the as-of date: the chart stays put
-grain = charts.coverage_grain(start, end)
-events_shown = context.choice_filter(
-    view,
-    "events",
-    "Events on the chart",
-    tuple(EVENT_SCOPES),
-    default="relevant",
-    format_func=EVENT_SCOPES.get,
-)
-every_event = events_shown == "all"
-coverage = _coverage_figure(view.path, grain, start, end, tuple(brand_ids), every_event)
-if coverage is None:
-    st.info("No coverage to show for these brands.")
-else:
-    st.plotly_chart(
-        coverage,
-        theme="streamlit",
-        key="coverage",
-        config={"displayModeBar": False},
-        alt=f"Retailers selling each of {len(brand_ids)} brands per {grain}, with events.",
-    )
-    downloads.chart_downloads(
-        view,
-        coverage,
-        key="coverage",
-        title="How many retailers sell each brand",
-        filters=view.filters().provenance("brands", **({} if chosen_brands else {"top": top})),
-    )
-    st.caption(
-        f"Retailers selling ({vocab.SOLD_WORDS}) on the first day of each {grain}, for the "
-        "brands of the grid; a gap in a line means no data yet (no retailer has an observation "
-        "of the brand by then), not zero. Dotted lines mark events, one marker shape per kind "
-        "(the legend says which): hover a marker for its titles; the table below lists them."
-    )
-    _events_table(_coverage_events(view.path, start, end, tuple(brand_ids), every_event))
-
-# --- Exposure -----------------------------------------------------------------------------------
-st.subheader(f"Retailers selling brands of listed parent companies on {view.as_of:%Y-%m-%d}")
-exposure = tables.exposure_table(
-    view.query(
-        "exposure_by_parent",
-        as_of=view.as_of,
-        lists=None,
-        any_claim=view.any_claim,
-        stale_after=view.stale_after,
-        max_rows=EXPOSURE_ROWS,
-    )
-)
-if exposure.empty:
-    st.info(
-        "On this date no retailer is known to sell a brand whose parent company is on a "
-        "designation list."
-    )
-else:
-    st.caption(
-        (
-            "Every company an ownership claim names on this date counts as a parent (“Count "
-            "every ownership claim” is on)."
-            if view.any_claim
-            else "The parent is the company the strongest ownership claim names (confidence, "
-            "then the latest start). Claims naming another company are shown as contested, "
-            "not counted; “Count every ownership claim” in the sidebar counts them."
-        )
-        + " Stale pairs still count, marked stale."
-    )
-    if len(exposure) >= EXPOSURE_ROWS:
-        st.caption(
-            f"Showing the first rows by parent, retailer and brand (at most {EXPOSURE_ROWS:,} "
-            "list entries); the Explore page filters by parent company or designation list "
-            "and exports them all."
-        )
-    st.dataframe(
-        exposure,
-        hide_index=True,
-        key="exposure",
-        column_config={
-            "parent": "Parent company",
-            "ownership_confidence": st.column_config.TextColumn(
-                "Ownership confidence", help="Confidence of the strongest claim naming it."
-            ),
-            "contested_parents": st.column_config.TextColumn(
-                "Contested by", help="Other companies ownership claims name on this date."
-            ),
-            "lists": "Designation lists",
-            "brand": "Brand",
-            "retailer": "Retailer",
-            "status": "Status",
-            "since": st.column_config.DateColumn("Since", format="YYYY-MM-DD"),
-            "last_evidence_on": st.column_config.DateColumn("Latest evidence", format="YYYY-MM-DD"),
-            "stale": st.column_config.CheckboxColumn(
-                "Stale", help=f"The latest evidence is over {view.stale_after:,} days old."
-            ),
-            "source_link": st.column_config.LinkColumn("Source of the status"),
-            "source_text": "Source (not a web link)",
-        },
-    )
+# --- Below the evidence: one section at a time -------------------------------------------------
+# Only the open tab runs (its queries, its elements): a date change redraws the headline, the
+# cards, the grid and the one section shown, not every table below the fold.
+sections = context.section_tabs(view, "section", SECTIONS, default="coverage")
+with sections["coverage"]:
+    if sections["coverage"].open:
+        _coverage_section(view, brand_ids, chosen_brands, top)
+with sections["exposure"]:
+    if sections["exposure"].open:
+        _exposure_section(view)
+with sections["relistings"]:
+    if sections["relistings"].open:
+        _relistings_section(view)
 
 # --- The grid's chart images and evidence pack (drawn under the grid) -------------------------
 if statuses_drawn:

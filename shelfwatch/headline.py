@@ -103,12 +103,19 @@ def _flag(column: pd.Series) -> pd.Series:
     return column.fillna(False).astype(bool)
 
 
-def _brands_by_retailer(rows: pd.DataFrame) -> dict[str, set[str]]:
-    """Retailer id -> the set of brand ids of ``rows``."""
+def _brands_by_retailer(
+    retailers: Iterable[str], brands: Iterable[str], keep: Iterable[bool] | None = None
+) -> dict[str, set[str]]:
+    """Retailer id -> the set of brand ids, over parallel lists (rows where ``keep`` holds)."""
     found: dict[str, set[str]] = {}
     # Plain lists: pandas' groupby builds a Series per group, 20× slower for 2,000 retailers.
-    for retailer, brand in zip(_texts(rows["retailer_id"]), _texts(rows["brand_id"]), strict=True):
-        found.setdefault(retailer, set()).add(brand)
+    if keep is None:
+        for retailer, brand in zip(retailers, brands, strict=True):
+            found.setdefault(retailer, set()).add(brand)
+        return found
+    for retailer, brand, kept in zip(retailers, brands, keep, strict=True):
+        if kept:
+            found.setdefault(retailer, set()).add(brand)
     return found
 
 
@@ -155,8 +162,12 @@ def build(
         )
 
     is_sold = statuses["status"].isin(vocab.SOLD)
-    sold = _brands_by_retailer(statuses[is_sold])
-    exiting = _brands_by_retailer(statuses[statuses["status"] == "exiting"])
+    # Column by column, once: 45k rows at 10M observations (frames filtered per kind cost 3×).
+    retailer_ids, brand_ids = _texts(statuses["retailer_id"]), _texts(statuses["brand_id"])
+    sold = _brands_by_retailer(retailer_ids, brand_ids, is_sold.tolist())
+    exiting = _brands_by_retailer(
+        retailer_ids, brand_ids, (statuses["status"] == "exiting").tolist()
+    )
     one_brand = len(with_data) == 1
     brand_phrase = names_text(shown, "or", "other brands")
     if sold:
@@ -301,8 +312,9 @@ def _changes_text(changes, with_data, brand_names, retailer_names) -> tuple[str,
     kind_of_row = [
         kinds[pair] for pair in zip(steps["from_status"], steps["to_status"], strict=True)
     ]
+    retailer_ids, brand_ids = _texts(changes["retailer_id"]), _texts(changes["brand_id"])
     by_kind = {
-        kind: _brands_by_retailer(changes.loc[[k == kind for k in kind_of_row]])
+        kind: _brands_by_retailer(retailer_ids, brand_ids, [k == kind for k in kind_of_row])
         for kind in ("stopped", "exit", "relisted")
     }
     counted = sum(k is not None for k in kind_of_row)

@@ -47,7 +47,7 @@ PAGES: Final[tuple[PageSpec, ...]] = (
         "Overview",
         ":material/dashboard:",
         filters=("retailer", "brand"),
-        own_params=("compare", "top", "cell", "card", "events"),
+        own_params=("compare", "top", "cell", "card", "events", "section"),
     ),
     PageSpec(
         "timeline",

@@ -238,6 +238,7 @@ def test_filters_choose_the_grid(monkeypatch, seed_store):
         ({"cell": HOSTILE}, "Ignored cell="),
         ({"compare": "2021-02-30"}, "Ignored compare='2021-02-30'"),
         ({"top": "999"}, "Ignored top='999'"),
+        ({"section": "nonsense"}, "Ignored section='nonsense'"),
         ({"retailer": "nope"}, "Ignored retailer='nope'"),
     ],
 )
@@ -246,6 +247,7 @@ def test_malformed_params_show_a_notice(monkeypatch, seed_store, params, notice)
     assert any(notice in text for text in texts(at, "info")), texts(at, "info")
     assert grid(at)
     assert "cell" not in at.query_params or params.get("cell") is None
+    assert "section" not in at.query_params  # a bad section opens the default tab
 
 
 def test_a_date_before_any_data_shows_a_friendly_empty_state(monkeypatch, seed_store):
@@ -366,13 +368,16 @@ def test_stale_cells_are_marked_and_the_cards_say_what_they_count(monkeypatch, s
     # Exposure by the strongest ownership claim: Lorex belongs to Skywatch, Ezviz to Hikvision.
     values = {m.label: m.value for m in at.metric}
     assert values["Retailers exposed"] == "3"
+    at.session_state["url_section"] = "Listed parents"  # the reader opens its tab
+    rerun(at)
     (exposure,) = [d.value for d in at.dataframe if "ownership_confidence" in d.value.columns]
     assert set(exposure["brand"]) == {"Ezviz"}
     assert exposure["stale"].all()
+    assert at.query_params["section"] == "exposure"  # the link reopens it
 
 
 def test_counting_every_claim_counts_lorex_under_dahua(monkeypatch, seed_store):
-    at = run_overview(monkeypatch, seed_store, as_of="2025-10-29", claims="any")
+    at = run_overview(monkeypatch, seed_store, as_of="2025-10-29", claims="any", section="exposure")
     assert at.toggle(key="url_claims").value is True
     values = {m.label: m.value for m in at.metric}
     assert values["Retailers exposed"] == "6"
@@ -385,8 +390,29 @@ def test_counting_every_claim_counts_lorex_under_dahua(monkeypatch, seed_store):
 
 
 def test_relistings_are_listed_with_both_sources(monkeypatch, seed_store):
-    at = run_overview(monkeypatch, seed_store, as_of="2025-10-29")
+    at = run_overview(monkeypatch, seed_store, as_of="2025-10-29", section="relistings")
     (table,) = [d.value for d in at.dataframe if "relisted_on" in d.value.columns]
     assert set(table["retailer_name"]) == {"Home Depot", "Best Buy"}
     assert set(table["confidence"]) == {"low"}
     assert at.session_state["download_relistings"].make_bytes("csv")
+
+
+def test_only_the_open_section_below_the_evidence_is_drawn(monkeypatch, seed_store):
+    # The footprint chart by default: no exposure or re-listing query runs, nothing of them
+    # is sent, and the link leaves the default tab out.
+    at = run_overview(monkeypatch, seed_store, as_of="2025-10-29")
+    assert [t.label for t in at.tabs][-3:] == [
+        "Footprint over time",
+        "Listed parents",
+        "Re-listings",
+    ]
+    assert at.session_state["url_section"] == "Footprint over time"
+    assert chart_spec(at, "coverage")
+    frames = [d.value.columns for d in at.dataframe]
+    assert not any("ownership_confidence" in c or "relisted_on" in c for c in frames)
+    assert "section" not in at.query_params
+    at.session_state["url_section"] = "Re-listings"
+    rerun(at)
+    assert any("relisted_on" in d.value.columns for d in at.dataframe)
+    assert not [c for c in at.get("plotly_chart") if c.key == "coverage"]
+    assert at.query_params["section"] == "relistings"

@@ -13,7 +13,7 @@ address bar, the permalink or a citation, and shows the permalink.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -595,6 +595,27 @@ def bind_choice(view: View, name: str, options: Sequence[str], *, default: str) 
     value = st.session_state[key]
     set_param(view, name, None if value == default else value)
     return value
+
+
+def section_tabs(
+    view: View, name: str, sections: Mapping[str, str], *, default: str
+) -> dict[str, object]:
+    """Tabs (``sections``: URL value -> tab label) of which only the open one is drawn: a
+    date change reruns and redraws what the reader sees, not every section below the fold
+    (each tab's ``.open`` says which; switching tabs reruns). Bound to URL parameter ``name``
+    (left out on ``default``), so a link reopens the same tab."""
+    key = f"url_{name}"
+    labels = list(sections.values())
+    if st.session_state.get(key) not in labels:
+        raw = st.query_params.get_all(name)
+        value = urlstate.parse_choice(
+            name, raw[-1] if raw else None, sections, default, view.params.notices
+        )
+        st.session_state[key] = sections[value]
+    tabs = st.tabs(labels, key=key, on_change="rerun")
+    shown = next(value for value, label in sections.items() if label == st.session_state[key])
+    set_param(view, name, None if shown == default else shown)
+    return dict(zip(sections, tabs, strict=True))
 
 
 def page_number(view: View, pages: int, *, listing: object, container=None) -> int:
