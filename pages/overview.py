@@ -17,13 +17,13 @@ from shelfwatch.ui import context, data, downloads, evidence, follow, story
 
 TOP_MIN, TOP_DEFAULT, TOP_MAX = 5, 25, 60  # the grid never shows more than 60 × 60 cells
 CELL_KEYS = ("cell_retailer", "cell_brand")
-# Which events the coverage chart draws (URL parameter ``events``; ``all`` = every event).
 # The sections under the evidence, one tab each (URL parameter ``section``): value -> label.
 SECTIONS = {
     "coverage": "Footprint over time",
     "exposure": "Listed parents",
     "relistings": "Re-listings",
 }
+# Which events the coverage chart draws (URL parameter ``events``; ``all`` = every event).
 EVENT_SCOPES = {
     "relevant": "About these brands and their owners",
     "all": "Show every event",

@@ -14,6 +14,7 @@ data as sold or not. Pure: no streamlit.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
@@ -108,14 +109,10 @@ def _brands_by_retailer(
 ) -> dict[str, set[str]]:
     """Retailer id -> the set of brand ids, over parallel lists (rows where ``keep`` holds)."""
     found: dict[str, set[str]] = {}
+    pairs: Iterable[tuple[str, str]] = zip(retailers, brands, strict=True)
     # Plain lists: pandas' groupby builds a Series per group, 20× slower for 2,000 retailers.
-    if keep is None:
-        for retailer, brand in zip(retailers, brands, strict=True):
-            found.setdefault(retailer, set()).add(brand)
-        return found
-    for retailer, brand, kept in zip(retailers, brands, keep, strict=True):
-        if kept:
-            found.setdefault(retailer, set()).add(brand)
+    for retailer, brand in pairs if keep is None else itertools.compress(pairs, keep):
+        found.setdefault(retailer, set()).add(brand)
     return found
 
 

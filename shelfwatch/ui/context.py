@@ -588,13 +588,18 @@ def bind_choice(view: View, name: str, options: Sequence[str], *, default: str) 
     is drawn further down the page: what is cited or linked above it names it too."""
     key = f"url_{name}"
     if key not in st.session_state:
-        raw = st.query_params.get_all(name)
-        st.session_state[key] = urlstate.parse_choice(
-            name, raw[-1] if raw else None, options, default, view.params.notices
-        )
+        st.session_state[key] = _linked_choice(view, name, options, default)
     value = st.session_state[key]
     set_param(view, name, None if value == default else value)
     return value
+
+
+def _linked_choice(view: View, name: str, options: Iterable[str], default: str) -> str:
+    """The link's value of single-choice parameter ``name`` (the last if repeated), checked."""
+    raw = st.query_params.get_all(name)
+    return urlstate.parse_choice(
+        name, raw[-1] if raw else None, options, default, view.params.notices
+    )
 
 
 def section_tabs(
@@ -607,11 +612,7 @@ def section_tabs(
     key = f"url_{name}"
     labels = list(sections.values())
     if st.session_state.get(key) not in labels:
-        raw = st.query_params.get_all(name)
-        value = urlstate.parse_choice(
-            name, raw[-1] if raw else None, sections, default, view.params.notices
-        )
-        st.session_state[key] = sections[value]
+        st.session_state[key] = sections[_linked_choice(view, name, sections, default)]
     tabs = st.tabs(labels, key=key, on_change="rerun")
     shown = next(value for value, label in sections.items() if label == st.session_state[key])
     set_param(view, name, None if shown == default else shown)
