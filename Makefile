@@ -54,8 +54,9 @@ format: $(VENV)/.dev
 docs: $(VENV)/.runtime
 	$(PY) -m shelfwatch.queries
 
+# `make bench SCALES=1m,10m,100m` adds the opt-in 100M scale (build and AppTest; hours).
 bench: $(VENV)/.dev
-	$(PY) -m bench
+	$(PY) -m bench $(if $(SCALES),--scales $(SCALES))
 
 clean:
 	rm -rf $(STORE) .pytest_cache

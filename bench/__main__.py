@@ -1,4 +1,5 @@
 """``python -m bench [--scales 100k,1m,10m] [--skip-browser] [--skip-apptest] [--out DIR]``;
+an opt-in scale (``--scales 1m,10m,100m``) is built and its pages run through AppTest only;
 ``python -m bench load [...]``: the load benchmark (bench/load.py)."""
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from bench.timing import machine
 
 def _parse_scales(text: str) -> list[datasets.Scale]:
     names = [n.strip().lower() for n in text.split(",") if n.strip()]
-    unknown = [n for n in names if n not in datasets.SCALES]
+    unknown = [n for n in names if n not in datasets.ALL_SCALES]
     if unknown:
         raise argparse.ArgumentTypeError(
-            f"unknown scale(s) {unknown}; choose from {', '.join(datasets.SCALES)}"
+            f"unknown scale(s) {unknown}; choose from {', '.join(datasets.ALL_SCALES)}"
         )
-    return [datasets.SCALES[n] for n in names]
+    # Smallest first: a crash at a large scale keeps the smaller scales' figures.
+    return sorted((datasets.ALL_SCALES[n] for n in names), key=lambda s: s.observations)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,7 +36,10 @@ def main(argv: list[str] | None = None) -> int:
         "--scales",
         type=_parse_scales,
         default=list(datasets.SCALES.values()),
-        help="comma-separated, from: " + ", ".join(datasets.SCALES),
+        help="comma-separated, from: "
+        + ", ".join(datasets.ALL_SCALES)
+        + f" (default {','.join(datasets.SCALES)}; "
+        + f"{','.join(datasets.OPT_IN_SCALES)} opt-in: build and AppTest only)",
     )
     parser.add_argument("--skip-browser", action="store_true")
     parser.add_argument("--skip-apptest", action="store_true")

@@ -321,7 +321,10 @@ def run_browser(
 
 
 def run_scale(
-    scale: datasets.Scale, options: Options, say: Callable[[str], None] = print
+    scale: datasets.Scale,
+    options: Options,
+    say: Callable[[str], None] = print,
+    root: Path = datasets.DATA_ROOT,
 ) -> dict[str, object]:
     result: dict[str, object] = {
         "scale": scale.params(),
@@ -332,12 +335,16 @@ def run_scale(
         f"[{scale.name}] {scale.observations:,} observations, "
         f"{scale.retailers:,} retailers × {scale.brands:,} brands"
     )
-    dataset = datasets.prepare(scale, say=say)
+    dataset = datasets.prepare(scale, root, say=say)
     result["data"] = {
         "generated": dataset.generated,
         "generate_s": dataset.generate_seconds,
         "input_bytes": dataset.input_bytes,
-        "input_dir": str(dataset.input_dir.relative_to(datasets.REPO)),
+        "input_dir": str(
+            dataset.input_dir.relative_to(datasets.REPO)
+            if dataset.input_dir.is_relative_to(datasets.REPO)
+            else dataset.input_dir
+        ),
     }
     if options.reuse_store and (dataset.store_dir / store.CURRENT_FILE).exists():
         result["build"] = {"reused": True}
@@ -352,17 +359,23 @@ def run_scale(
             "output": build.output.splitlines()[-1:],
         }
 
+    # An opt-in scale (100M) is there for its build and its pages: timing every catalog query
+    # eight times, the in-memory references and a browser would add hours and tens of GB.
+    opt_in = scale.name in datasets.OPT_IN_SCALES
+    if opt_in:
+        result["skipped"] = ["queries", "scan_floor", "references", "browser"]
     con = store.open_version(dataset.store_dir)
     current = store.current_version(dataset.store_dir)
     version_path = None if current is None else store.version_path(dataset.store_dir, current)
     try:
         w = workload_for(con)
         result["workload"] = w.describe()
-        queries = _stage(
-            result, "queries", say, lambda: time_queries(con, w, options.runs, version_path)
-        )
-        _stage(result, "scan_floor", say, lambda: time_scan_floor(con, w, options.runs))
-        if not options.skip_references:
+        if not opt_in:
+            queries = _stage(
+                result, "queries", say, lambda: time_queries(con, w, options.runs, version_path)
+            )
+            _stage(result, "scan_floor", say, lambda: time_scan_floor(con, w, options.runs))
+        if not (opt_in or options.skip_references):
             _stage(
                 result,
                 "references",
@@ -382,7 +395,7 @@ def run_scale(
                 browser_dates(w, options.apptest_date_changes),
             ),
         )
-    if not options.skip_browser:
+    if not (opt_in or options.skip_browser):
         _stage(
             result,
             "browser",

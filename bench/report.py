@@ -506,6 +506,12 @@ def _scale_lines(name: str, s: dict[str, object]) -> list[str]:
         ],
     )
 
+    if s.get("skipped"):
+        lines += [
+            f"Not measured at this opt-in scale: {', '.join(s['skipped'])} (build and AppTest "
+            "only; the other figures are the default scales').",
+            "",
+        ]
     floor = s.get("scan_floor", {})
     if "floor" in floor:
         lines += [

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from shelfwatch import queries
+from shelfwatch import feeds, queries
 
 # How far back "changes since" and the KPI comparison look (the app's usual question: a year).
 COMPARE_DAYS = 365
@@ -130,6 +130,8 @@ def _overrides(w: Workload) -> dict[str, dict[str, object]]:
         # The Overview's headline: every retailer of the grid's brands, narrow columns.
         "status_grid[headline]": {"brands": w.top_brands},
         "sources": {"max_rows": 1_000},
+        # A feed lists its newest transitions only; every transition at once is no request.
+        "feed_transitions": {"max_rows": feeds.MAX_ENTRIES},
         "exposure_by_parent": {"max_rows": 1_000},
         "exposure_by_parent[all rows]": {"max_rows": None},
         "explorer_observations": {"max_rows": 1_000},

@@ -259,9 +259,10 @@ def _physical_rows(store_dir: Path, table: str) -> list[tuple]:
         con.close()
 
 
-def test_range_fills_store_what_one_sort_would(tmp_path: Path, monkeypatch):
-    """Filled a few hundred rows at a time, the segments and the evidence hold the same rows in
-    the same physical order as filled in one range: one ORDER BY over the whole table."""
+def test_range_fills_store_each_range_sorted_in_range_order(tmp_path: Path, monkeypatch):
+    """Filled a few hundred rows at a time, the segments and the evidence hold the same rows as
+    filled in one range, stored range after range, each range in its fill's order (for the
+    evidence, whose order starts with the day, that is one ORDER BY over the whole table)."""
     from shelfwatch.demo import write_demo
 
     data = tmp_path / "input"
@@ -271,19 +272,34 @@ def test_range_fills_store_what_one_sort_would(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(store, "FILL_RANGE_ROWS", 300)
     many = tmp_path / "many"
     ingest.build(data, many, today=TODAY)
-    for table, order in (
-        ("status_segments", "seg_from, retailer_id, brand_id"),
-        ("evidence", "effective_on desc, obs_id desc"),
-    ):
-        rows = _physical_rows(many, table)
+    for name in ("derive_segments", "derive_evidence"):
+        fill = store.RANGE_FILLS[name]
+        rows = _physical_rows(many, fill.table)
         assert len(rows) > 3 * 300  # many ranges
-        assert rows == _physical_rows(one, table)
+        assert sorted(row[1:] for row in rows) == sorted(
+            row[1:] for row in _physical_rows(one, fill.table)
+        )
         con = store.open_version(many)
         try:
-            ordered = con.execute(f"select * from {table} order by {order}").fetchall()  # noqa: S608
+            direction = "desc" if fill.newest_first else "asc"
+            counts = con.execute(
+                f"select {fill.day}, count(*) from {fill.table} group by all "  # noqa: S608
+                f"order by 1 {direction}"
+            ).fetchall()
+            ranges = store.day_ranges(counts, most=300)
+            assert len(ranges) > 3
+            expected = []
+            for first, last in ranges:
+                expected += con.execute(
+                    f"select * from {fill.table} where {fill.day} between $first and $last "  # noqa: S608
+                    f"order by {fill.order_by}",
+                    {"first": first, "last": last},
+                ).fetchall()
         finally:
             con.close()
-        assert [row[1:] for row in rows] == ordered
+        assert [row[1:] for row in rows] == expected
+    evidence = _physical_rows(many, "evidence")
+    assert evidence == _physical_rows(one, "evidence")
     # No scratch left behind in the published file.
     con = store.open_version(many)
     try:

@@ -10,9 +10,9 @@
 --
 -- Three statements: the rule's rows, narrow, in stored order (segment_rules, temporary); the
 -- view that adds each row's evidence (segment_rows); the table, empty. store.derive_status
--- then fills it a range of seg_from days at a time, each range sorted in memory and appended
--- in order (store.RANGE_FILLS): the same rows in the same order as one ORDER BY over the wide
--- rows, without sorting all of them at once (at 30M observations that sort, its evidence text
+-- then fills it a range of seg_from days at a time, each range sorted in memory (by how long
+-- a segment lasts, then seg_from: see store.RANGE_FILLS) and appended in order, without
+-- sorting all the wide rows at once (at 30M observations that sort, its evidence text
 -- included, spilled and took a third of the build).
 
 create or replace temp table segment_rules as
