@@ -87,12 +87,13 @@ def main(argv: list[str] | None = None) -> int:
         # The 100M targets, when this run has no 100m scale (python -m bench.build_growth).
         "build_growth": report.latest_growth(datasets.REPO / "bench" / "results"),
     }
+    files = None  # chosen by the first write; every later one rewrites the same run's files
     for scale in args.scales:
         scale_result = harness.run_scale(scale, options, say=lambda m: print(m, flush=True))
         results["scales"][scale.name] = scale_result
         results["mismatches"] += [f"{scale.name}: {m}" for m in harness.mismatches(scale_result)]
         # Written after every scale: a crash at 10M keeps the smaller scales' figures.
-        md, js = report.write(results, args.out)
+        files = md, js = report.write(results, args.out, files)
     print(f"wrote {md} and {js}")
     if results["mismatches"]:
         print("RESULT MISMATCH between a reference and our query:", file=sys.stderr)

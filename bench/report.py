@@ -815,12 +815,16 @@ def result_files(out_dir: Path, name: str) -> tuple[Path, Path]:
     return stem.with_suffix(".md"), stem.with_suffix(".json")
 
 
-def write(results: dict[str, object], out_dir: Path) -> tuple[Path, Path]:
+def write(
+    results: dict[str, object], out_dir: Path, files: tuple[Path, Path] | None = None
+) -> tuple[Path, Path]:
+    """The results as ``files`` (markdown, JSON), new ones in ``out_dir`` if None. A run that
+    writes after every scale passes the files its first write returned: one run, one file."""
     out_dir.mkdir(parents=True, exist_ok=True)
     chosen, verdicts = judged(results)
     if chosen:
         results["targets"] = {"scale": chosen, "results": [asdict(t) for t in verdicts]}
-    md, js = result_files(out_dir, results["date"])
+    md, js = files or result_files(out_dir, results["date"])
     js.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
     md.write_text(markdown(results), encoding="utf-8")
     return md, js

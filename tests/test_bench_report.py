@@ -415,3 +415,12 @@ def test_result_files_of_any_run_never_overwrite(tmp_path):
     assert (md.name, js.name) == ("2026-12-03-load.md", "2026-12-03-load.json")
     md.write_text("first")
     assert report.result_files(tmp_path, "2026-12-03-load")[0].name == "2026-12-03-load-2.md"
+
+
+def test_a_run_rewrites_its_own_files_after_each_scale(tmp_path):
+    results = _results(_scale())
+    files = report.write(results, tmp_path)
+    results["scales"]["1m"] = _scale("1m")
+    assert report.write(results, tmp_path, files) == files
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2026-12-03.json", "2026-12-03.md"]
+    assert "## Scale 1m" in files[0].read_text(encoding="utf-8")
