@@ -1263,11 +1263,15 @@ def markdown(results: dict) -> str:
     return "\n".join(lines)
 
 
-def write(results: dict, out_dir: Path) -> tuple[Path, Path]:
+def write(
+    results: dict, out_dir: Path, files: tuple[Path, Path] | None = None
+) -> tuple[Path, Path]:
+    """The results as ``files`` (markdown, JSON), new ones in ``out_dir`` if None: a run
+    rewrites the files its first write chose (one run, one file)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     found = targets(results)
     results["targets"] = found
-    md, js = report.result_files(out_dir, f"{results['date']}-load")
+    md, js = files or report.result_files(out_dir, f"{results['date']}-load")
     plain = {**results, "targets": [t.__dict__ for t in found]}
     js.write_text(json.dumps(plain, indent=2, default=str) + "\n", encoding="utf-8")
     md.write_text(markdown(results), encoding="utf-8")
@@ -1332,6 +1336,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "scenarios": [],
     }
+    files = None
     for count in counts:
         results["scenarios"].append(
             run_scenario(
@@ -1348,7 +1353,8 @@ def main(argv: list[str] | None = None) -> int:
                 seed=args.seed,
             )
         )
-        md, js = write(results, args.out)  # after every scenario: a crash keeps the first
+        # After every scenario, into the same files: a crash keeps the first.
+        files = md, js = write(results, args.out, files)
         s = results["scenarios"][-1]
         print(
             f"  {s['reruns']} reruns, {s['reruns_per_s']}/s, p50 {_s(s['rerun']['p50_s'])}, "

@@ -151,3 +151,34 @@ def test_a_small_real_load_run_has_no_errors_through_a_publish_and_a_kill(seed_s
     assert result["replica_stats"][kill["replica"]]["killed"]
     assert all(r["cpu_s"] > 0 and r["peak_rss_bytes"] > 0 for r in result["replica_stats"].values())
     assert store.current_version(seed_store) == published  # it published into a copy
+
+
+def test_a_run_rewrites_its_own_results_files(tmp_path: Path):
+    from bench import datasets
+    from bench.timing import machine
+
+    results = {
+        "date": "2026-12-08",
+        "command": "python -m bench load",
+        "machine": machine(datasets.REPO).describe(),
+        "store": str(load.DEFAULT_STORE),
+        "options": {
+            "sessions": 30,
+            "seconds": 60.0,
+            "think": 3.0,
+            "replicas": [1, 2],
+            "pages": ["overview", "explore"],
+            "publish": True,
+            "kill": True,
+            "publish_at": 0.5,
+            "kill_at": 2 / 3,
+            "seed": 1,
+        },
+        "scenarios": [],
+    }
+    files = load.write(results, tmp_path)
+    assert load.write(results, tmp_path, files) == files  # the second scenario's write
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "2026-12-08-load.json",
+        "2026-12-08-load.md",
+    ]
