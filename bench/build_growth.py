@@ -4,10 +4,10 @@
 
 For each scale: the demo CSVs (generated once, reused while their parameters match), then
 ``python -m shelfwatch build`` from an empty store in a child process (``datasets.build_store``:
-wall clock, peak RSS and CPU of exactly that child from ``os.wait4``, the publish's own phase
-split from its log), the store's size, the input's size, the load average before and after,
-and, sampled every second while it runs, the disk the build holds (the store folder: the
-unpublished version, its WAL and DuckDB's spill) and the least free disk. Writes
+wall clock, peak RSS (the child's own VmHWM) and CPU (``os.wait4``) of exactly that child, the
+publish's own phase split from its log), the store's size, the input's size, the load average
+before and after, and, sampled every second while it runs, the disk the build holds (the store
+folder: the unpublished version, its WAL and DuckDB's spill) and the least free disk. Writes
 ``<out>/<YYYY-MM-DD>-build-growth.md`` and ``.json`` after every scale, so a failure at 100M
 keeps the smaller scales.
 
@@ -390,7 +390,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"`{results['command']}` — `python -m shelfwatch build` from an empty store in a child "
         "process (`bench.datasets.build_store`), demo data of `bench/datasets.py`. "
         f"Publish memory limit: `{results['memory_limit']}` "
-        "(`SHELFWATCH_PUBLISH_MEMORY_LIMIT`); peak RSS is the child's `ru_maxrss`; store = "
+        "(`SHELFWATCH_PUBLISH_MEMORY_LIMIT`); peak RSS is the child's own VmHWM; store = "
         "the published version file; spill and disk are sampled once a second.",
         "",
         "| scale | observations | wall | CPU | peak RSS | store | input CSV | peak spill | "

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -66,7 +67,7 @@ class Dataset:
 @dataclass
 class BuildResult:
     seconds: float
-    peak_rss_bytes: int  # of the build process (ru_maxrss of exactly that child)
+    peak_rss_bytes: int  # of the build process itself: its VmHWM (see _watch_peak)
     store_bytes: int
     output: str
     cpu_seconds: float = 0.0  # user + system of that child
@@ -133,6 +134,38 @@ def prepare(scale: Scale, root: Path = DATA_ROOT, say=print) -> Dataset:
     return Dataset(scale, input_dir, base / "store", generated, seconds, size)
 
 
+PEAK_POLL_S = 0.1
+
+
+class _PeakWatch:
+    """The VmHWM of a running process, read from /proc every ``PEAK_POLL_S`` until it exits.
+
+    Not ``ru_maxrss``: Linux carries the parent's high-water mark into a child across fork or
+    vfork and exec, so a build started by a harness that once held 10 GiB (the pandas
+    reference at 10M) reports 10 GiB whatever it used. VmHWM belongs to the child's own
+    memory after exec; it only grows, so the last reading before exit is the peak, short of
+    growth in the final poll interval."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak = pid, 0
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> None:
+        from bench.timing import peak_rss_bytes
+
+        while True:
+            try:
+                self.peak = max(self.peak, peak_rss_bytes(self.pid))
+            except OSError:  # reaped: /proc/<pid> is gone (a zombie still reads, as 0)
+                return
+            time.sleep(PEAK_POLL_S)
+
+    def join(self) -> int:
+        self._thread.join()
+        return self.peak
+
+
 def build_store(
     dataset: Dataset,
     *,
@@ -141,10 +174,11 @@ def build_store(
 ) -> BuildResult:
     """A fresh store from the CSVs through the real CLI, timed with the wall clock.
 
-    os.wait4 gives the rusage of exactly this child (RUSAGE_CHILDREN would report the largest
-    child the harness ever waited for, e.g. a bigger earlier build). ``log``: where the build's
-    output goes (default ``build.log`` beside the store); ``phases``: the publish logs the
-    seconds and peak RSS of each phase there (parsed into ``BuildResult.phases``).
+    os.wait4 gives the CPU time of exactly this child (RUSAGE_CHILDREN would report every
+    child the harness ever waited for); its peak RSS is the child's own VmHWM (_PeakWatch).
+    ``log``: where the build's output goes (default ``build.log`` beside the store);
+    ``phases``: the publish logs the seconds and peak RSS of each phase there (parsed into
+    ``BuildResult.phases``).
     """
     shutil.rmtree(dataset.store_dir, ignore_errors=True)
     command = [
@@ -160,6 +194,7 @@ def build_store(
     with open(log, "w+", encoding="utf-8") as out:
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
+        peak = _PeakWatch(process.pid)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -170,7 +205,7 @@ def build_store(
     store_bytes = sum(p.stat().st_size for p in dataset.store_dir.glob("v*.duckdb"))
     return BuildResult(
         seconds,
-        usage.ru_maxrss * 1024,
+        peak.join(),
         store_bytes,
         output.strip(),
         cpu_seconds=usage.ru_utime + usage.ru_stime,
