@@ -14,6 +14,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from bench.timing import peak_rss_bytes
 from shelfwatch.demo import write_demo
 
 REPO = Path(__file__).resolve().parent.parent
@@ -67,7 +68,7 @@ class Dataset:
 @dataclass
 class BuildResult:
     seconds: float
-    peak_rss_bytes: int  # of the build process itself: its VmHWM (see _watch_peak)
+    peak_rss_bytes: int  # of the build process itself: its VmHWM (PeakWatch)
     store_bytes: int
     output: str
     cpu_seconds: float = 0.0  # user + system of that child
@@ -137,8 +138,9 @@ def prepare(scale: Scale, root: Path = DATA_ROOT, say=print) -> Dataset:
 PEAK_POLL_S = 0.1
 
 
-class _PeakWatch:
-    """The VmHWM of a running process, read from /proc every ``PEAK_POLL_S`` until it exits.
+class PeakWatch:
+    """The VmHWM of a running process, read from /proc every ``PEAK_POLL_S`` while in the
+    ``with`` block (leave it once the process has exited, before reaping it).
 
     Not ``ru_maxrss``: Linux carries the parent's high-water mark into a child across fork or
     vfork and exec, so a build started by a harness that once held 10 GiB (the pandas
@@ -148,22 +150,22 @@ class _PeakWatch:
 
     def __init__(self, pid: int) -> None:
         self.pid, self.peak = pid, 0
-        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> PeakWatch:
         self._thread.start()
+        return self
 
-    def _poll(self) -> None:
-        from bench.timing import peak_rss_bytes
-
-        while True:
-            try:
-                self.peak = max(self.peak, peak_rss_bytes(self.pid))
-            except OSError:  # reaped: /proc/<pid> is gone (a zombie still reads, as 0)
-                return
-            time.sleep(PEAK_POLL_S)
-
-    def join(self) -> int:
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
         self._thread.join()
-        return self.peak
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            # An exited, unreaped process has no VmHWM line: it reads as 0.
+            self.peak = max(self.peak, peak_rss_bytes(self.pid))
+            self._stop.wait(PEAK_POLL_S)
 
 
 def build_store(
@@ -175,7 +177,7 @@ def build_store(
     """A fresh store from the CSVs through the real CLI, timed with the wall clock.
 
     os.wait4 gives the CPU time of exactly this child (RUSAGE_CHILDREN would report every
-    child the harness ever waited for); its peak RSS is the child's own VmHWM (_PeakWatch).
+    child the harness ever waited for); its peak RSS is the child's own VmHWM (PeakWatch).
     ``log``: where the build's output goes (default ``build.log`` beside the store);
     ``phases``: the publish logs the seconds and peak RSS of each phase there (parsed into
     ``BuildResult.phases``).
@@ -194,7 +196,8 @@ def build_store(
     with open(log, "w+", encoding="utf-8") as out:
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
-        peak = _PeakWatch(process.pid)
+        with PeakWatch(process.pid) as peak:
+            os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)  # exited, not reaped
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -205,7 +208,7 @@ def build_store(
     store_bytes = sum(p.stat().st_size for p in dataset.store_dir.glob("v*.duckdb"))
     return BuildResult(
         seconds,
-        peak.join(),
+        peak.peak,
         store_bytes,
         output.strip(),
         cpu_seconds=usage.ru_utime + usage.ru_stime,

@@ -336,7 +336,7 @@ RANGE_FILLS = {
         # seg_to, and open segments (seg_to null) sit in row groups of their own, so zone maps
         # prune "covers D" (seg_from <= D < seg_to) from both ends instead of reading every
         # row group (a null in each made "seg_to is null or seg_to > D" unprunable).
-        order_by=("coalesce(floor(log2(seg_to - seg_from)), 64), seg_from, retailer_id, brand_id"),
+        order_by="coalesce(floor(log2(seg_to - seg_from)), 64), seg_from, retailer_id, brand_id",
         scratch=("segment_rules",),
     ),
     "derive_evidence": RangeFill(
